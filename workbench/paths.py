@@ -1,0 +1,49 @@
+"""Where the workbench keeps its files. The one module that asks platformdirs.
+
+Environment variables override each location so tests, CI and several agents on one machine can
+keep separate caches.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "shouhou-workbench"
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Resolved locations: config file, data dir (cache DB lives here), log dir, team playbooks dir."""
+
+    config_file: Path
+    config_dir: Path
+    data_dir: Path
+    db_file: Path
+    log_dir: Path
+    playbooks_dir: Path
+    policy_file: Path
+
+    def as_dict(self) -> dict[str, str]:
+        return {k: str(v) for k, v in self.__dict__.items()}
+
+
+def resolve(db: str | None = None, config: str | None = None) -> Paths:
+    """Resolve paths from explicit arguments, then env (WORKBENCH_DB, WORKBENCH_CONFIG, ...), then platformdirs."""
+    config_dir = Path(os.environ.get("WORKBENCH_CONFIG_DIR") or platformdirs.user_config_dir(APP_NAME))
+    data_dir = Path(os.environ.get("WORKBENCH_DATA_DIR") or platformdirs.user_data_dir(APP_NAME))
+    log_dir = Path(os.environ.get("WORKBENCH_LOG_DIR") or platformdirs.user_log_dir(APP_NAME))
+    config_file = Path(config or os.environ.get("WORKBENCH_CONFIG") or config_dir / "config.toml")
+    db_file = Path(db or os.environ.get("WORKBENCH_DB") or data_dir / "workbench.db")
+    return Paths(
+        config_file=config_file,
+        config_dir=config_dir,
+        data_dir=data_dir,
+        db_file=db_file,
+        log_dir=log_dir,
+        playbooks_dir=config_dir / "playbooks",
+        policy_file=config_dir / "policy.toml",
+    )

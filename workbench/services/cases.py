@@ -1,0 +1,150 @@
+"""Cases: the queue, the one-screen case view, and agent replies.
+
+Reads here back the main screen, so every query is indexed (see migrations) and bounded by LIMIT:
+no main-screen query scans a whole table.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from workbench import changes
+from workbench.context import Context
+from workbench.ids import new_id
+from workbench.services import kb
+from workbench.timefmt import to_db
+
+QUEUE_LIMIT = 500
+ORDERS_LIMIT = 50
+EVENTS_LIMIT = 60
+MESSAGES_LIMIT = 200
+
+
+def _dicts(rows: list[Any]) -> list[dict[str, Any]]:
+    return [dict(r) for r in rows]
+
+
+def queue(ctx: Context, agent_id: str | None = None, include_unassigned: bool = True) -> list[dict[str, Any]]:
+    """Open cases for the agent (and unassigned ones), most urgent first.
+
+    Urgency order: SLA due time first (breached ones surface), then priority (emotion, VIP, intent),
+    then waiting time. The UI re-sorts nothing; it only ticks the countdown.
+    """
+    agent_id = agent_id if agent_id is not None else ctx.agent_id
+    sql = (
+        "SELECT c.id, c.customer_id, c.order_id, c.subject, c.intent, c.emotion, c.urgent, c.priority, "
+        "c.sla_kind, c.sla_due_at, c.first_response_at, c.stage, c.status, c.assignee_id, c.proactive, "
+        "c.opened_at, c.flag, cu.name AS customer_name, cu.vip_level "
+        "FROM cases c JOIN customers cu ON cu.id = c.customer_id "
+        "WHERE c.status IN ('open', 'pending') AND (c.assignee_id = ? {unassigned}) "
+        "ORDER BY c.urgent DESC, coalesce(c.sla_due_at, '9999') ASC, c.priority DESC, c.opened_at ASC "
+        "LIMIT ?"
+    ).format(unassigned="OR c.assignee_id IS NULL" if include_unassigned else "")
+    return _dicts(ctx.store.query(sql, (agent_id, QUEUE_LIMIT)))
+
+
+@dataclass
+class CaseView:
+    """Everything the main screen shows for one case, loaded in one go by a thread worker."""
+
+    case: dict[str, Any]
+    customer: dict[str, Any]
+    messages: list[dict[str, Any]]
+    orders: list[dict[str, Any]]
+    items: list[dict[str, Any]]
+    shipments: list[dict[str, Any]]
+    events: list[dict[str, Any]]
+    previous_cases: list[dict[str, Any]]
+    compensation_30d_fen: int = 0
+    compensation_90d_fen: int = 0
+    kb_hits: list[kb.KbHit] = field(default_factory=list)
+
+
+def customer_text(messages: list[dict[str, Any]], limit: int = 3) -> str:
+    """The customer's first messages joined: what triage and KB suggestions read."""
+    return "\n".join(m["body"] for m in messages if m["author"] == "customer")[:2000] if messages else ""
+
+
+def order_detail(ctx: Context, order_id: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Items, shipments and the latest shipment events of one order."""
+    store = ctx.store
+    items = _dicts(store.query("SELECT * FROM order_items WHERE order_id = ? LIMIT 100", (order_id,)))
+    shipments = _dicts(store.query("SELECT * FROM shipments WHERE order_id = ? LIMIT 10", (order_id,)))
+    events: list[dict[str, Any]] = []
+    if shipments:
+        events = _dicts(store.query(
+            "SELECT * FROM shipment_events WHERE shipment_id = ? ORDER BY at DESC LIMIT ?",
+            (shipments[0]["id"], EVENTS_LIMIT),
+        ))
+    return items, shipments, events
+
+
+def load(ctx: Context, case_id: str, with_kb: bool = True) -> CaseView:
+    """Load one case's 360 view. Raises LookupError when the case does not exist."""
+    store = ctx.store
+    case_row = store.one("SELECT * FROM cases WHERE id = ?", (case_id,))
+    if case_row is None:
+        raise LookupError(f"case {case_id} not found")
+    case = dict(case_row)
+    customer = dict(store.one("SELECT * FROM customers WHERE id = ?", (case["customer_id"],)) or {})
+    messages = _dicts(store.query(
+        "SELECT * FROM (SELECT * FROM messages WHERE case_id = ? ORDER BY at DESC LIMIT ?) ORDER BY at",
+        (case_id, MESSAGES_LIMIT),
+    ))
+    orders = _dicts(store.query(
+        "SELECT * FROM orders WHERE customer_id = ? ORDER BY created_at DESC LIMIT ?",
+        (case["customer_id"], ORDERS_LIMIT),
+    ))
+    focus = case["order_id"] or (orders[0]["id"] if orders else None)
+    items, shipments, events = order_detail(ctx, focus) if focus else ([], [], [])
+    previous = _dicts(store.query(
+        "SELECT id, subject, intent, status, opened_at FROM cases WHERE customer_id = ? AND id != ? "
+        "ORDER BY opened_at DESC LIMIT 10",
+        (case["customer_id"], case_id),
+    ))
+    now = ctx.clock.now()
+    from datetime import timedelta
+
+    def spent(days: int) -> int:
+        return int(store.scalar(
+            "SELECT coalesce(sum(amount_fen), 0) FROM compensations WHERE customer_id = ? "
+            "AND created_at >= ? AND status IN ('issued', 'approved')",
+            (case["customer_id"], to_db(now - timedelta(days=days))),
+        ))
+
+    view = CaseView(case, customer, messages, orders, items, shipments, events, previous,
+                    spent(30), spent(90))
+    if with_kb:
+        view.kb_hits = kb.search(store.conn, case["subject"] + "\n" + customer_text(messages),
+                                 intent=case["intent"], limit=5)
+    return view
+
+
+def add_reply(ctx: Context, case_id: str, body: str) -> dict[str, Any]:
+    """Store an agent reply with its outbox entry; the first reply also stamps first_response_at."""
+    text = body.strip()
+    if not text:
+        raise ValueError("empty reply")
+    now = to_db(ctx.clock.now())
+    message = {"id": new_id("m"), "case_id": case_id, "author": "agent", "agent_id": ctx.agent_id,
+               "body": text, "at": now}
+    with ctx.store.write() as conn:
+        case = conn.execute("SELECT first_response_at FROM cases WHERE id = ?", (case_id,)).fetchone()
+        if case is None:
+            raise LookupError(f"case {case_id} not found")
+        changes.insert(conn, ctx.clock, "messages", message, ctx.agent_id)
+        values: dict[str, Any] = {"updated_at": now}
+        if case["first_response_at"] is None:
+            values["first_response_at"] = now
+        changes.update(conn, ctx.clock, "cases", case_id, values, ctx.agent_id)
+    return message
+
+
+def cues(case: dict[str, Any]) -> list[str]:
+    """The triage cues stored on a case (the short "why" shown in the UI)."""
+    try:
+        return list(json.loads(case.get("cues") or "[]"))
+    except json.JSONDecodeError:
+        return []
