@@ -26,6 +26,14 @@ def _dicts(rows: list[Any]) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
+_QUEUE_SELECT = (
+    "SELECT c.id, c.customer_id, c.order_id, c.subject, c.intent, c.emotion, c.urgent, c.priority, "
+    "c.sla_kind, c.sla_due_at, c.first_response_at, c.stage, c.status, c.assignee_id, c.proactive, "
+    "c.opened_at, c.flag, cu.name AS customer_name, cu.vip_level "
+    "FROM cases c JOIN customers cu ON cu.id = c.customer_id "
+)
+
+
 def queue(ctx: Context, agent_id: str | None = None, include_unassigned: bool = True) -> list[dict[str, Any]]:
     """Open cases for the agent (and unassigned ones), most urgent first.
 
@@ -34,15 +42,44 @@ def queue(ctx: Context, agent_id: str | None = None, include_unassigned: bool = 
     """
     agent_id = agent_id if agent_id is not None else ctx.agent_id
     sql = (
-        "SELECT c.id, c.customer_id, c.order_id, c.subject, c.intent, c.emotion, c.urgent, c.priority, "
-        "c.sla_kind, c.sla_due_at, c.first_response_at, c.stage, c.status, c.assignee_id, c.proactive, "
-        "c.opened_at, c.flag, cu.name AS customer_name, cu.vip_level "
-        "FROM cases c JOIN customers cu ON cu.id = c.customer_id "
-        "WHERE c.status IN ('open', 'pending') AND (c.assignee_id = ? {unassigned}) "
+        _QUEUE_SELECT + "WHERE c.status IN ('open', 'pending') AND ({scope}) "
         "ORDER BY c.urgent DESC, coalesce(c.sla_due_at, '9999') ASC, c.priority DESC, c.opened_at ASC "
         "LIMIT ?"
-    ).format(unassigned="OR c.assignee_id IS NULL" if include_unassigned else "")
-    return _dicts(ctx.store.query(sql, (agent_id, QUEUE_LIMIT)))
+    )
+    agent = ctx.store.one("SELECT role FROM agents WHERE id = ?", (agent_id,))
+    if agent is not None and agent["role"] == "lead":
+        scope = "1"  # a lead's queue is the whole team's open work
+    else:
+        scope = "c.assignee_id = ?" + (" OR c.assignee_id IS NULL" if include_unassigned else "")
+    params: tuple[Any, ...] = (QUEUE_LIMIT,) if scope == "1" else (agent_id, QUEUE_LIMIT)
+    rows = _dicts(ctx.store.query(sql.format(scope=scope), params))
+    # Cases with a due follow-up come back to the queue even when they were closed.
+    present = {r["id"] for r in rows}
+    extra = [cid for cid in due_followup_cases(ctx, agent_id) if cid not in present]
+    if extra:
+        marks = ",".join("?" for _ in extra)
+        back = _dicts(ctx.store.query(
+            _QUEUE_SELECT + f"WHERE c.id IN ({marks}) ORDER BY c.opened_at", tuple(extra)))
+        rows = back + rows
+    return rows
+
+
+def due_followup_cases(ctx: Context, agent_id: str) -> set[str]:
+    """Cases of this agent's follow-ups that are due now (they surface in the queue)."""
+    rows = ctx.store.query(
+        "SELECT DISTINCT case_id FROM follow_ups WHERE owner_id = ? AND status IN ('scheduled', 'due') "
+        "AND due_at <= ? AND case_id IS NOT NULL LIMIT 200",
+        (agent_id, to_db(ctx.clock.now())),
+    )
+    return {r[0] for r in rows}
+
+
+def kb_snippet(ctx: Context, article_id: str, limit: int = 160) -> str:
+    """The opening of an article, for inserting into a reply."""
+    body = ctx.store.scalar("SELECT body FROM kb_articles WHERE id = ?", (article_id,))
+    if not body:
+        return ""
+    return body[:limit].rstrip() + ("…" if len(body) > limit else "")
 
 
 @dataclass

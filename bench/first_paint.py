@@ -1,0 +1,84 @@
+"""Time to the first full paint of the main screen on the large dataset, vs a bare Textual app.
+
+Each run starts the program in a pseudo-terminal (120×40) and stops the clock when a marker that is
+only drawn after the data has arrived appears in the output: for the workbench, the order number of the
+first case in the queue (drawn by the customer 360 pane once the case is loaded); for the baseline, its
+one Static. Medians of N runs each, interleaved, reported as a ratio.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import select
+import signal
+import struct
+import sys
+import termios
+import time
+
+from common import ROOT, env_for_bench, large_db, median, table
+
+RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+COLS, ROWS = 120, 40
+
+
+def time_to_marker(argv: list[str], marker: bytes, timeout: float = 60.0) -> float:
+    started = time.perf_counter()
+    pid, fd = pty.fork()
+    if pid == 0:
+        fcntl.ioctl(sys.stdout.fileno(), termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
+        os.chdir(ROOT)
+        os.execvpe(argv[0], argv, env_for_bench())
+    buffer = b""
+    try:
+        while time.perf_counter() - started < timeout:
+            ready, _, _ = select.select([fd], [], [], 0.05)
+            if ready:
+                try:
+                    chunk = os.read(fd, 65536)
+                except OSError:
+                    break
+                buffer += chunk
+                if marker in buffer:
+                    return time.perf_counter() - started
+        raise TimeoutError(f"marker {marker!r} not seen from {argv}")
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        os.close(fd)
+
+
+def first_order_no(db: str) -> str:
+    sys.path.insert(0, str(ROOT))
+    from workbench.context import open_context
+    from workbench.services import cases
+
+    ctx = open_context(db=db, agent="a-lina")
+    first = cases.queue(ctx)[0]
+    view = cases.load(ctx, first["id"], with_kb=False)
+    return next(o["order_no"] for o in view.orders if o["id"] == (view.case["order_id"] or view.orders[0]["id"]))
+
+
+def main() -> None:
+    db = str(large_db())
+    marker = first_order_no(db).encode()
+    bare, work = [], []
+    for _ in range(RUNS):
+        bare.append(time_to_marker([sys.executable, str(ROOT / "bench" / "bare_app.py")], b"BARE-READY"))
+        work.append(time_to_marker([sys.executable, "-m", "workbench", "--db", db, "--agent", "a-lina"], marker))
+    ratio = median(work) / median(bare)
+    table(
+        f"First full paint at {COLS}×{ROWS}, large dataset, medians of {RUNS}",
+        ["program", "median s", "min s", "max s", "ratio"],
+        [
+            ["bare Textual app (one Static)", f"{median(bare):.3f}", f"{min(bare):.3f}", f"{max(bare):.3f}", "1.00"],
+            ["workbench main screen", f"{median(work):.3f}", f"{min(work):.3f}", f"{max(work):.3f}", f"{ratio:.2f}"],
+        ],
+    )
+    print(f"\ntarget ≤ 1.5× the bare app: {'met' if ratio <= 1.5 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()

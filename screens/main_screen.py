@@ -1,0 +1,300 @@
+"""The one main screen (DESIGN.md section 2): queue, conversation + playbook + reply, customer 360.
+
+All SQLite work runs in thread workers that report back with messages; the UI thread only renders.
+Feature modals (compensation, follow-up, escalation, quick replies, KB search) are imported when first
+opened so the first paint does not pay for them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Container, Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from widgets.composer import Composer
+from widgets.conversation import ConversationView
+from widgets.customer_panel import CustomerPanel
+from widgets.kb_suggestions import KbSuggestions
+from widgets.queue_list import QueueList
+from widgets.status_bar import StatusBar
+from workbench.context import Context
+from workbench.i18n import t
+from workbench.services import cases
+from workbench.services.status import HeaderStatus, header_status
+from workbench.store import StoreError
+
+NARROW_BELOW = 110
+WIDE_FROM = 160
+SHORT_BELOW = 30
+
+
+class CaseLoaded(Message):
+    def __init__(self, view: cases.CaseView) -> None:
+        self.view = view
+        super().__init__()
+
+
+class QueueLoaded(Message):
+    def __init__(self, rows: list[dict[str, Any]], due: set[str]) -> None:
+        self.rows, self.due = rows, due
+        super().__init__()
+
+
+class StatusLoaded(Message):
+    def __init__(self, status: HeaderStatus) -> None:
+        self.status = status
+        super().__init__()
+
+
+class OrderLoaded(Message):
+    def __init__(self, detail: tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]) -> None:
+        self.detail = detail
+        super().__init__()
+
+
+class WorkFailed(Message):
+    def __init__(self, key: str, error: str) -> None:
+        self.key, self.error = key, error
+        super().__init__()
+
+
+class MainScreen(Screen[None]):
+    """Queue on the left, the case in the middle, the customer on the right."""
+
+    CSS_PATH = "main_screen.tcss"
+
+    BINDINGS = [
+        Binding("ctrl+k", "compensate", t("main.compensate"), id="case.compensate"),
+        Binding("ctrl+f", "follow_up", t("main.follow_up"), id="case.follow_up"),
+        Binding("ctrl+e", "escalate", t("main.escalate"), id="case.escalate"),
+        Binding("ctrl+r", "quick_replies", t("main.quick_replies"), id="composer.quick_replies"),
+        Binding("ctrl+b", "kb_search", t("main.kb_search"), id="kb.search"),
+        Binding("ctrl+o", "toggle_customer", t("main.toggle_customer"), id="main.toggle_customer"),
+        Binding("escape", "focus_queue", t("main.focus_queue"), id="main.focus_queue", show=False),
+        Binding("ctrl+l", "refresh", t("main.refresh"), id="main.refresh", show=False),
+    ]
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.view: cases.CaseView | None = None
+        self._wanted: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        with Horizontal(id="body"):
+            queue = QueueList(id="queue")
+            queue.border_title = t("main.queue")
+            yield queue
+            with Vertical(id="center"):
+                yield ConversationView(id="conversation")
+                yield Container(id="stepper-slot")
+                yield Composer(self.ctx, id="composer")
+            yield CustomerPanel(id="customer")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._apply_size_classes(self.app.size.width, self.app.size.height)
+        self.query_one(QueueList).focus()
+        self.refresh_queue()
+        self.refresh_status()
+        self.set_interval(1, self._tick)
+        self.set_interval(15, self._periodic)
+
+    def on_resize(self) -> None:
+        self._apply_size_classes(self.app.size.width, self.app.size.height)
+
+    def _apply_size_classes(self, width: int, height: int) -> None:
+        self.set_class(width < NARROW_BELOW, "narrow")
+        self.set_class(width >= WIDE_FROM, "wide")
+        self.set_class(height < SHORT_BELOW, "short")
+
+    # ----- workers: every query off the UI thread --------------------------------------------
+    @work(thread=True, exclusive=True, group="queue")
+    def refresh_queue(self) -> None:
+        try:
+            rows = cases.queue(self.ctx)
+            due = cases.due_followup_cases(self.ctx, self.ctx.agent_id)
+        except (StoreError, LookupError) as exc:
+            self.post_message(WorkFailed("queue", str(exc)))
+            return
+        self.post_message(QueueLoaded(rows, due))
+
+    @work(thread=True, exclusive=True, group="status")
+    def refresh_status(self) -> None:
+        try:
+            status = header_status(self.ctx)
+        except (StoreError, LookupError) as exc:
+            self.post_message(WorkFailed("status", str(exc)))
+            return
+        self.post_message(StatusLoaded(status))
+
+    @work(thread=True, exclusive=True, group="case")
+    def load_case(self, case_id: str) -> None:
+        try:
+            view = cases.load(self.ctx, case_id)
+        except (StoreError, LookupError) as exc:
+            self.post_message(WorkFailed("case", str(exc)))
+            return
+        self.post_message(CaseLoaded(view))
+
+    @work(thread=True, exclusive=True, group="order")
+    def load_order(self, order_id: str) -> None:
+        try:
+            detail = cases.order_detail(self.ctx, order_id)
+        except (StoreError, LookupError) as exc:
+            self.post_message(WorkFailed("order", str(exc)))
+            return
+        self.post_message(OrderLoaded(detail))
+
+    @work(thread=True, group="reply")
+    def send_reply(self, case_id: str, body: str) -> None:
+        try:
+            cases.add_reply(self.ctx, case_id, body)
+        except (StoreError, LookupError, ValueError) as exc:
+            self.post_message(WorkFailed("reply", str(exc)))
+            return
+        self.app.call_from_thread(self._reply_stored, case_id)
+
+    # ----- results --------------------------------------------------------------------------
+    def on_queue_loaded(self, message: QueueLoaded) -> None:
+        queue = self.query_one(QueueList)
+        queue.due_followups = message.due
+        keep = self._wanted or (self.view.case["id"] if self.view else None)
+        queue.set_rows(message.rows, self.ctx.clock.now(), keep=keep)
+        if not message.rows:
+            self.query_one(ConversationView).clear()
+
+    def on_status_loaded(self, message: StatusLoaded) -> None:
+        self.query_one(StatusBar).show(message.status, self.ctx.clock.now(), self.ctx.tz)
+
+    def on_case_loaded(self, message: CaseLoaded) -> None:
+        self.view = message.view
+        self._wanted = None
+        now = self.ctx.clock.now()
+        self.query_one(ConversationView).show(message.view, self.ctx.tz)
+        self.query_one(CustomerPanel).show(message.view, now, self.ctx.tz)
+        self.query_one(Composer).set_case(message.view)
+        for stepper in self.query("#stepper"):
+            stepper.show_case(message.view)  # type: ignore[attr-defined]
+
+    def on_order_loaded(self, message: OrderLoaded) -> None:
+        items, shipments, events = message.detail
+        self.query_one(CustomerPanel).show_order(items, shipments, events, self.ctx.clock.now(), self.ctx.tz)
+
+    def on_work_failed(self, message: WorkFailed) -> None:
+        key = "main.reply_failed" if message.key == "reply" else "main.load_failed"
+        self.notify(t(key, error=message.error), severity="error", timeout=8)
+
+    def _reply_stored(self, case_id: str) -> None:
+        self.query_one(Composer).clear()
+        self.notify(t("main.reply_sent"), timeout=2)
+        self.reload_case()
+        self.refresh_queue()
+        self.refresh_status()
+
+    # ----- events from widgets --------------------------------------------------------------
+    @on(QueueList.Highlighted)
+    def _case_highlighted(self, event: QueueList.Highlighted) -> None:
+        if self.view is None or self.view.case["id"] != event.case_id:
+            self.load_case(event.case_id)
+
+    @on(QueueList.Opened)
+    def _case_opened(self, event: QueueList.Opened) -> None:
+        self.query_one(Composer).area.focus()
+
+    @on(Composer.Submitted)
+    def _reply_submitted(self, event: Composer.Submitted) -> None:
+        if self.view is not None:
+            self.send_reply(self.view.case["id"], event.text)
+
+    @on(CustomerPanel.OrderChosen)
+    def _order_chosen(self, event: CustomerPanel.OrderChosen) -> None:
+        self.load_order(event.order_id)
+
+    @on(KbSuggestions.OpenArticle)
+    def _open_article(self, event: KbSuggestions.OpenArticle) -> None:
+        self._push("screens.kb_article_modal", "KbArticleModal", event.article_id)
+
+    @on(KbSuggestions.InsertArticle)
+    def _insert_article(self, event: KbSuggestions.InsertArticle) -> None:
+        snippet = cases.kb_snippet(self.ctx, event.article_id)
+        if snippet:
+            self.query_one(Composer).insert_text(snippet)
+
+    @on(ConversationView.ReadFull)
+    def _read_full(self, event: ConversationView.ReadFull) -> None:
+        from screens.text_modal import TextModal
+
+        self.app.push_screen(TextModal(event.body))
+
+    # ----- public API for the app, other screens and tests ------------------------------------
+    def select_case(self, case_id: str) -> None:
+        """Open a case (from the follow-up board, approvals, a notification…)."""
+        self._wanted = case_id
+        if not self.query_one(QueueList).select_case(case_id):
+            self.load_case(case_id)
+
+    def reload_case(self) -> None:
+        if self.view is not None:
+            self.load_case(self.view.case["id"])
+
+    def _tick(self) -> None:
+        self.query_one(QueueList).tick(self.ctx.clock.now())
+
+    def _periodic(self) -> None:
+        self.refresh_queue()
+        self.refresh_status()
+
+    def _push(self, module: str, name: str, *args: Any, **kwargs: Any) -> None:
+        """Open a modal by module/class name; when it closes, reload what it may have changed."""
+        screen_class = getattr(importlib.import_module(module), name)
+        self.app.push_screen(screen_class(self.ctx, *args, **kwargs), self._after_modal)
+
+    def _after_modal(self, result: Any) -> None:
+        if isinstance(result, str) and result.strip():
+            self.query_one(Composer).insert_text(result)
+        self.reload_case()
+        self.refresh_queue()
+        self.refresh_status()
+
+    def _case_id(self) -> str | None:
+        return self.view.case["id"] if self.view is not None else None
+
+    # ----- actions ---------------------------------------------------------------------------
+    def action_compensate(self) -> None:
+        if case_id := self._case_id():
+            self._push("screens.compensation_modal", "CompensationModal", case_id)
+
+    def action_follow_up(self) -> None:
+        if case_id := self._case_id():
+            self._push("screens.followup_modal", "FollowUpModal", case_id)
+
+    def action_escalate(self) -> None:
+        if case_id := self._case_id():
+            self._push("screens.escalation_modal", "EscalationModal", case_id)
+
+    def action_quick_replies(self) -> None:
+        if case_id := self._case_id():
+            self._push("screens.quick_reply_modal", "QuickReplyModal", case_id)
+
+    def action_kb_search(self) -> None:
+        intent = self.view.case["intent"] if self.view is not None else None
+        self._push("screens.kb_search_modal", "KbSearchModal", "", intent)
+
+    def action_toggle_customer(self) -> None:
+        self.toggle_class("show-customer")
+
+    def action_focus_queue(self) -> None:
+        self.query_one(QueueList).focus()
+
+    def action_refresh(self) -> None:
+        self._periodic()
+        self.reload_case()

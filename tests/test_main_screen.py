@@ -1,0 +1,95 @@
+"""Pilot tests of the main screen on the small demo data: select a case, open a KB article, reply."""
+
+from __future__ import annotations
+
+from widgets.queue_list import QueueList
+from workbench.context import Context
+from tests.ui_helpers import main_ready, make_app, settle
+
+
+async def test_queue_loads_and_selecting_a_case_loads_its_360(demo_ctx: Context) -> None:
+    app = make_app(demo_ctx)
+    async with app.run_test(size=(120, 40)) as pilot:
+        main = await main_ready(pilot)
+        queue = main.query_one(QueueList)
+        assert len(queue.rows) >= 20
+        first = main.view.case["id"]
+        assert first == queue.rows[0]["id"]
+        await pilot.press("down")
+        await settle(pilot)
+        assert main.view.case["id"] == queue.rows[1]["id"] != first
+        assert main.view.customer["id"] == main.view.case["customer_id"]
+        assert main.view.messages and main.view.messages[0]["author"] == "customer"
+
+
+async def test_queue_is_sorted_by_urgency(demo_ctx: Context) -> None:
+    app = make_app(demo_ctx)
+    async with app.run_test(size=(120, 40)) as pilot:
+        main = await main_ready(pilot)
+        rows = [r for r in main.query_one(QueueList).rows if r["status"] != "closed"]
+        keys = [(-r["urgent"], r["sla_due_at"] or "9999") for r in rows]
+        assert keys == sorted(keys)
+
+
+async def test_send_reply_stores_row_and_outbox_entry(demo_ctx: Context) -> None:
+    app = make_app(demo_ctx)
+    async with app.run_test(size=(120, 40)) as pilot:
+        main = await main_ready(pilot)
+        case_id = main.view.case["id"]
+        before = demo_ctx.store.scalar("SELECT count(*) FROM outbox")
+        await pilot.press("enter")  # from the queue into the reply box
+        await pilot.press(*"OK")
+        main.query_one("#reply").insert("王先生您好,已为您登记补发,48小时内发出。")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        row = demo_ctx.store.one(
+            "SELECT body, agent_id FROM messages WHERE case_id = ? AND author = 'agent' ORDER BY at DESC LIMIT 1",
+            (case_id,))
+        assert row is not None and "48小时内发出" in row["body"] and row["agent_id"] == "a-lina"
+        assert demo_ctx.store.scalar("SELECT count(*) FROM outbox") > before
+        assert demo_ctx.store.scalar("SELECT first_response_at FROM cases WHERE id = ?", (case_id,))
+        assert main.query_one("#reply").text == ""
+
+
+async def test_open_kb_article_from_suggestions(demo_ctx: Context) -> None:
+    app = make_app(demo_ctx)
+    async with app.run_test(size=(120, 40)) as pilot:
+        main = await main_ready(pilot)
+        suggestions = main.query_one("#kb-suggestions")
+        assert suggestions.option_count >= 1
+        suggestions.focus()
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "KbArticleModal"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is main
+
+
+async def test_help_lists_bindings_with_ids(demo_ctx: Context) -> None:
+    app = make_app(demo_ctx)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await main_ready(pilot)
+        await pilot.press("f1")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "HelpModal"
+        ids = {row[2] for row in app.screen.rows}
+        assert {"case.compensate", "app.help", "queue.open"} <= ids
+
+
+async def test_hostile_customer_text_is_shown_literally(demo_ctx: Context) -> None:
+    hostile = "[@click=app.quit]查看物流[/] \x1b]52;c;ZXZpbA==\x07 [link=https://evil.example]退款[/link] \u202e反转"
+    case_id = demo_ctx.store.scalar("SELECT id FROM cases WHERE status = 'open' ORDER BY urgent DESC, sla_due_at LIMIT 1")
+    with demo_ctx.store.write() as conn:
+        conn.execute("INSERT INTO messages (id, case_id, author, body, at) VALUES ('m-hostile', ?, 'customer', ?, "
+                     "'2026-11-23T01:59:00Z')", (case_id, hostile))
+    app = make_app(demo_ctx)
+    async with app.run_test(size=(120, 40)) as pilot:
+        main = await main_ready(pilot)
+        main.select_case(case_id)
+        await settle(pilot)
+        transcript = main.query_one("#transcript").render()
+        plain = str(transcript)
+        assert "[@click=app.quit]查看物流[/]" in plain and "[link=https://evil.example]" in plain
+        assert "\x1b" not in plain and "⟨U+202E⟩" in plain
+        assert app.is_running

@@ -1,0 +1,50 @@
+"""Top knowledge-base articles for the current case; Enter opens one, ``ctrl+y`` inserts its snippet."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from workbench import sanitize
+from workbench.i18n import t
+
+
+class KbSuggestions(OptionList):
+    """Suggestions list; posts ``OpenArticle(id)`` on Enter."""
+
+    BINDINGS = [Binding("ctrl+y", "insert_snippet", t("main.insert_snippet"), id="kb.insert_snippet")]
+
+    class OpenArticle(Message):
+        def __init__(self, article_id: str) -> None:
+            self.article_id = article_id
+            super().__init__()
+
+    class InsertArticle(Message):
+        def __init__(self, article_id: str) -> None:
+            self.article_id = article_id
+            super().__init__()
+
+    def show(self, hits: list[Any]) -> None:
+        self.clear_options()
+        if not hits:
+            self.add_option(Option(Text(t("main.no_kb"), style="dim"), id="__none__", disabled=True))
+            return
+        for number, hit in enumerate(hits, start=1):
+            self.add_option(Option(Text(f"{number}. ") + Text(sanitize.one_line(hit.title, 60)), id=hit.id))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id and event.option.id != "__none__":
+            self.post_message(self.OpenArticle(event.option.id))
+
+    def action_insert_snippet(self) -> None:
+        if self.highlighted is None:
+            return
+        option = self.get_option_at_index(self.highlighted)
+        if option.id and option.id != "__none__":
+            self.post_message(self.InsertArticle(option.id))

@@ -1,0 +1,48 @@
+"""Shipment timeline with anomaly badges (stalled, returned, exception, locker not collected…)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from rich.text import Text
+from textual.widgets import Static
+
+from workbench import sanitize, timefmt
+from workbench.i18n import t
+
+
+def anomaly_badge(shipment: dict[str, Any], now: datetime) -> str:
+    """The badge text for a shipment's anomaly ('' when none)."""
+    anomaly = shipment.get("anomaly")
+    if not anomaly:
+        return ""
+    if anomaly == "stalled":
+        last = shipment.get("last_event_at")
+        hours = int((now - timefmt.from_db(last)).total_seconds() // 3600) if last else 0
+        return t("main.anomaly_stalled", hours=hours)
+    return t(f"main.anomaly_{anomaly}")
+
+
+class ShipmentTimeline(Static):
+    """Carrier, tracking number, badge, then the latest events newest first."""
+
+    def show(self, shipments: list[dict[str, Any]], events: list[dict[str, Any]], now: datetime,
+             tz: str, max_events: int = 8) -> None:
+        if not shipments:
+            self.update(Text(t("main.no_shipment"), style="dim"))
+            return
+        ship = shipments[0]
+        text = Text(no_wrap=False)
+        text.append(sanitize.one_line(ship.get("carrier"), 12), "bold")
+        text.append(" " + sanitize.one_line(ship.get("tracking_no"), 24))
+        badge = anomaly_badge(ship, now)
+        if badge:
+            text.append("  " + badge, "bold red")
+        for event in events[:max_events]:
+            text.append("\n")
+            text.append(timefmt.short_local(event["at"], tz), "dim")
+            text.append(" " + sanitize.one_line(event.get("description") or event.get("status"), 60))
+        if len(events) > max_events:
+            text.append(f"\n… +{len(events) - max_events}", "dim")
+        self.update(text)

@@ -1,0 +1,176 @@
+"""The Textual application and its factory.
+
+Data sources (the cache via the Context, commerce/courier sources, the sync hub) are injected into the
+App constructor; the CLI and the tests build the App through the same :func:`create_app`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+
+from workbench import i18n
+from workbench.context import Context
+from workbench.i18n import t
+
+
+class CaseChanged(Message):
+    """Posted by screens/modals after they changed a case, so the main screen reloads it."""
+
+    def __init__(self, case_id: str) -> None:
+        self.case_id = case_id
+        super().__init__()
+
+
+SCREENS = {
+    "followups": ("screens.followups_screen", "FollowUpsScreen", False),
+    "approvals": ("screens.approvals_screen", "ApprovalsScreen", True),
+    "sync": ("screens.sync_screen", "SyncScreen", False),
+    "proactive": ("screens.proactive_screen", "ProactiveScreen", False),
+    "handoff": ("screens.handoff_screen", "HandoffScreen", True),
+}
+
+
+class WorkbenchApp(App[None]):
+    """The workbench. ``ctx`` is the signed-in agent's context; ``sources`` and ``hub`` are optional."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "售后坐席工作台"
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("f1", "help", t("main.help"), id="app.help"),
+        Binding("f2", "open_screen('followups')", t("main.followups_screen"), id="app.followups"),
+        Binding("f3", "open_screen('approvals')", t("main.approvals_screen"), id="app.approvals"),
+        Binding("f4", "open_screen('sync')", t("main.sync_screen"), id="app.sync"),
+        Binding("f5", "open_screen('proactive')", t("main.proactive_screen"), id="app.proactive"),
+        Binding("f6", "open_screen('handoff')", t("main.handoff_screen"), id="app.handoff", show=False),
+        Binding("ctrl+q", "quit", t("main.quit"), id="app.quit"),
+    ]
+
+    def __init__(self, ctx: Context, sources: Sequence[Any] = (), hub: Any = None, blink: bool = True) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.sources = list(sources)
+        self.hub = hub
+        self.blink = blink
+        self.title = t("common.app_title")
+
+    def on_mount(self) -> None:
+        if self.ctx.settings.keys:
+            self.set_keymap(dict(self.ctx.settings.keys))
+        from screens.main_screen import MainScreen
+
+        self.push_screen(MainScreen(self.ctx))
+
+    # ----- navigation -------------------------------------------------------------------------
+    @property
+    def main_screen(self) -> Any:
+        from screens.main_screen import MainScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                return screen
+        raise LookupError("main screen not mounted")
+
+    def open_case(self, case_id: str) -> None:
+        """Go back to the main screen and open ``case_id`` (from boards, approvals, notifications)."""
+        main = self.main_screen
+        while self.screen is not main:
+            self.pop_screen()
+        main.select_case(case_id)
+
+    def on_case_changed(self, message: CaseChanged) -> None:
+        main = self.main_screen
+        if main.view is not None and main.view.case["id"] == message.case_id:
+            main.reload_case()
+        main.refresh_queue()
+        main.refresh_status()
+
+    def action_open_screen(self, name: str) -> None:
+        import importlib
+
+        module, class_name, lead_only = SCREENS[name]
+        if lead_only and self.ctx.agent().get("role") != "lead" and name == "approvals":
+            self.notify(t("main.lead_only"), severity="warning")
+            return
+        screen_class = getattr(importlib.import_module(module), class_name)
+        self.push_screen(screen_class(self.ctx))
+
+    def action_help(self) -> None:
+        from screens.help_modal import HelpModal
+
+        rows: list[tuple[str, str, str]] = []
+        seen: set[str] = set()
+        for key, active in self.active_bindings.items():
+            binding = active.binding
+            label = binding.description or binding.action
+            ident = binding.id or ""
+            if (key, ident) in seen:
+                continue
+            seen.add((key, ident))
+            rows.append((self.get_key_display(binding), label, ident))
+        focused = self.focused
+        focus_name = (focused.id or type(focused).__name__) if focused else "-"
+        self.push_screen(HelpModal(rows, focus_name))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """The command palette lists every action the agent can bind, by the same descriptions."""
+        yield from super().get_system_commands(screen)
+        for key, active in self.active_bindings.items():
+            binding = active.binding
+            if binding.description and binding.action not in ("command_palette",):
+                node = active.node
+
+                def run(node: Any = node, action: str = binding.action) -> None:
+                    self.call_later(node.run_action, action)
+
+                yield SystemCommand(f"{binding.description} ({self.get_key_display(binding)})",
+                                    binding.id or binding.action, run)
+
+    # ----- background work hooks ---------------------------------------------------------------
+    def request_sync(self) -> None:
+        """Sync now (the Sync screen's key). Without a hub configured, says so."""
+        if self.hub is None:
+            self.notify(t("main.not_available", feature="hub"), severity="warning")
+            return
+        self.run_sync()
+
+    def run_sync(self) -> None:
+        """Placeholder replaced when the hub is wired in."""
+
+
+def create_app(ctx: Context, sources: Sequence[Any] = (), hub: Any = None, blink: bool = True) -> WorkbenchApp:
+    """The App factory used by the CLI and the tests."""
+    i18n.set_language(ctx.lang)
+    return WorkbenchApp(ctx, sources=sources, hub=hub, blink=blink)
+
+
+def launch(args: argparse.Namespace) -> int:
+    """``workbench`` / ``workbench run``: open the app, creating the demo cache on first run."""
+    from workbench.cli import context_from
+    from workbench.demo.bootstrap import ensure_demo
+
+    ctx = context_from(args)
+    ensure_demo(ctx, force=bool(getattr(args, "demo", False)))
+    if not ctx.agent_id:
+        ctx.agent_id = ctx.settings.agent.id or "a-lina"
+    ctx = context_from(args, require_agent=True) if getattr(args, "agent", None) else _signed_in(ctx)
+    app = create_app(ctx)
+    app.run()
+    return 0
+
+
+def _signed_in(ctx: Context) -> Context:
+    from workbench.context import UnknownAgent
+
+    known = [r[0] for r in ctx.store.query("SELECT id FROM agents ORDER BY id")]
+    if ctx.agent_id not in known:
+        raise UnknownAgent(ctx.agent_id, known)
+    return ctx

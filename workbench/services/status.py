@@ -1,0 +1,53 @@
+"""The figures in the header bar, gathered in one call so a thread worker can refresh them cheaply."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from workbench.context import Context
+from workbench.outbox import pending_count
+from workbench.timefmt import to_db
+
+
+@dataclass
+class HeaderStatus:
+    agent: dict[str, Any]
+    pending: int
+    sla_breaches: int
+    overdue_followups: int
+    authority: dict[str, int] = field(default_factory=dict)
+    sync: dict[str, Any] = field(default_factory=dict)
+
+
+def sla_breaches(ctx: Context, agent_id: str) -> int:
+    """Open cases of this agent still waiting for a first reply past their SLA due time."""
+    return int(ctx.store.scalar(
+        "SELECT count(*) FROM cases WHERE status IN ('open', 'pending') AND assignee_id = ? "
+        "AND first_response_at IS NULL AND sla_due_at < ?",
+        (agent_id, to_db(ctx.clock.now())),
+    ))
+
+
+def overdue_followups(ctx: Context, agent_id: str) -> int:
+    """Follow-ups of this agent that are past due and not done or cancelled."""
+    return int(ctx.store.scalar(
+        "SELECT count(*) FROM follow_ups WHERE owner_id = ? AND status IN ('scheduled', 'due') AND due_at < ?",
+        (agent_id, to_db(ctx.clock.now())),
+    ))
+
+
+def header_status(ctx: Context) -> HeaderStatus:
+    """Everything the header shows; extra figures come from the authority and sync services."""
+    from workbench.services import compensation
+    from workbench.sync import status as sync_status
+
+    agent = ctx.agent()
+    return HeaderStatus(
+        agent=agent,
+        pending=pending_count(ctx.store.conn),
+        sla_breaches=sla_breaches(ctx, ctx.agent_id),
+        overdue_followups=overdue_followups(ctx, ctx.agent_id),
+        authority=compensation.authority_summary(ctx),
+        sync=sync_status.read(ctx),
+    )
