@@ -6,7 +6,6 @@ App constructor; the CLI and the tests build the App through the same :func:`cre
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -150,27 +149,3 @@ def create_app(ctx: Context, sources: Sequence[Any] = (), hub: Any = None, blink
     """The App factory used by the CLI and the tests."""
     i18n.set_language(ctx.lang)
     return WorkbenchApp(ctx, sources=sources, hub=hub, blink=blink)
-
-
-def launch(args: argparse.Namespace) -> int:
-    """``workbench`` / ``workbench run``: open the app, creating the demo cache on first run."""
-    from workbench.cli import context_from
-    from workbench.demo.bootstrap import ensure_demo
-
-    ctx = context_from(args)
-    ensure_demo(ctx, force=bool(getattr(args, "demo", False)))
-    if not ctx.agent_id:
-        ctx.agent_id = ctx.settings.agent.id or "a-lina"
-    ctx = context_from(args, require_agent=True) if getattr(args, "agent", None) else _signed_in(ctx)
-    app = create_app(ctx)
-    app.run()
-    return 0
-
-
-def _signed_in(ctx: Context) -> Context:
-    from workbench.context import UnknownAgent
-
-    known = [r[0] for r in ctx.store.query("SELECT id FROM agents ORDER BY id")]
-    if ctx.agent_id not in known:
-        raise UnknownAgent(ctx.agent_id, known)
-    return ctx

@@ -67,14 +67,19 @@ def opt(args: argparse.Namespace, name: str, default: Any = None) -> Any:
 
 
 def context_from(args: argparse.Namespace, require_agent: bool = False, **kwargs: Any) -> Context:
-    """Build the Context from the common options (the same path the App factory takes)."""
-    return open_context(opt(args, "db"), opt(args, "config"), opt(args, "agent"), opt(args, "lang"),
-                        require_agent=require_agent, **kwargs)
+    """Build the Context from the common options (the same path the App factory takes).
+
+    Also switches the catalog to the context's language (``--lang`` or the config's ``ui.lang``).
+    """
+    ctx = open_context(opt(args, "db"), opt(args, "config"), opt(args, "agent"), opt(args, "lang"),
+                       require_agent=require_agent, **kwargs)
+    i18n.set_language(ctx.lang)
+    return ctx
 
 
 def run_app(args: argparse.Namespace) -> int:
     """Open the Textual workbench; on first run creates the small demo dataset in the data dir."""
-    from workbench.app import launch
+    from workbench.launch import launch
 
     return launch(args)
 

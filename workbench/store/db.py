@@ -8,6 +8,7 @@ locked". So: one connection per thread (thread-local), ``busy_timeout`` on each,
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -20,6 +21,11 @@ import sqlite_utils
 BUSY_TIMEOUT_MS = 5000
 
 
+def busy_timeout_ms() -> int:
+    """How long a connection waits for another writer (env WORKBENCH_BUSY_TIMEOUT_MS overrides)."""
+    return int(os.environ.get("WORKBENCH_BUSY_TIMEOUT_MS", BUSY_TIMEOUT_MS))
+
+
 class StoreError(Exception):
     """A cache problem the user must act on. ``kind`` is corrupt|locked|newer|unwritable."""
 
@@ -30,7 +36,7 @@ class StoreError(Exception):
 
 def _configure(conn: sqlite3.Connection) -> None:
     conn.row_factory = sqlite3.Row
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA temp_store = MEMORY")
@@ -65,7 +71,7 @@ class Store:
         try:
             if self.path != ":memory:":
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=busy_timeout_ms() / 1000)
             _configure(conn)
             mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
             if mode != "wal" and self.path != ":memory:":
