@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.containers import Container, Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, Static
 
 from widgets.composer import Composer
 from widgets.conversation import ConversationView
@@ -24,6 +24,9 @@ from widgets.customer_panel import CustomerPanel
 from widgets.kb_suggestions import KbSuggestions
 from widgets.queue_list import QueueList
 from widgets.status_bar import StatusBar
+from rich.text import Text
+
+from workbench import sanitize
 from workbench.context import Context
 from workbench.i18n import t
 from workbench.services import cases
@@ -44,6 +47,12 @@ class CaseLoaded(Message):
 class QueueLoaded(Message):
     def __init__(self, rows: list[dict[str, Any]], due: set[str]) -> None:
         self.rows, self.due = rows, due
+        super().__init__()
+
+
+class SuggestionsLoaded(Message):
+    def __init__(self, case_id: str, hits: list[Any]) -> None:
+        self.case_id, self.hits = case_id, hits
         super().__init__()
 
 
@@ -89,6 +98,7 @@ class MainScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
+        yield Static(id="banner")
         with Horizontal(id="body"):
             queue = QueueList(id="queue")
             queue.border_title = t("main.queue")
@@ -139,11 +149,21 @@ class MainScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="case")
     def load_case(self, case_id: str) -> None:
         try:
-            view = cases.load(self.ctx, case_id)
+            view = cases.load(self.ctx, case_id, with_kb=False)
         except (StoreError, LookupError) as exc:
             self.post_message(WorkFailed("case", str(exc)))
             return
         self.post_message(CaseLoaded(view))
+        self.load_suggestions(view)
+
+    @work(thread=True, exclusive=True, group="kb")
+    def load_suggestions(self, view: cases.CaseView) -> None:
+        try:
+            hits = cases.suggestions(self.ctx, view)
+        except (StoreError, LookupError) as exc:
+            self.post_message(WorkFailed("kb", str(exc)))
+            return
+        self.post_message(SuggestionsLoaded(view.case["id"], hits))
 
     @work(thread=True, exclusive=True, group="order")
     def load_order(self, order_id: str) -> None:
@@ -184,6 +204,11 @@ class MainScreen(Screen[None]):
         self.query_one(Composer).set_case(message.view)
         for stepper in self.query("#stepper"):
             stepper.show_case(message.view)  # type: ignore[attr-defined]
+
+    def on_suggestions_loaded(self, message: SuggestionsLoaded) -> None:
+        if self.view is not None and self.view.case["id"] == message.case_id:
+            self.view.kb_hits = message.hits
+            self.query_one(KbSuggestions).show(message.hits)
 
     def on_order_loaded(self, message: OrderLoaded) -> None:
         items, shipments, events = message.detail
@@ -241,6 +266,20 @@ class MainScreen(Screen[None]):
         self._wanted = case_id
         if not self.query_one(QueueList).select_case(case_id):
             self.load_case(case_id)
+
+    def show_source_banner(self, errors: dict[str, str]) -> None:
+        """A clear banner while a data source fails; the cached data below stays visible."""
+        banner = self.query_one("#banner", Static)
+        if not errors:
+            banner.display = False
+            return
+        text = Text()
+        for name, error in errors.items():
+            text.append(t("main.source_failed", source=sanitize.one_line(name, 20),
+                          error=sanitize.one_line(error, 160)) + "\n")
+        text.rstrip()
+        banner.update(text)
+        banner.display = True
 
     def reload_case(self) -> None:
         if self.view is not None:

@@ -69,7 +69,11 @@ class CustomerPanel(VerticalScroll):
         self._show_profile(view)
         self._show_orders(view, tz)
         self.show_order(view.items, view.shipments, view.events, now, tz)
-        self.query_one("#kb-suggestions", KbSuggestions).show(view.kb_hits)
+        suggestions = self.query_one("#kb-suggestions", KbSuggestions)
+        if view.kb_hits:
+            suggestions.show(view.kb_hits)
+        else:
+            suggestions.show_loading()
         previous = Text()
         for case in view.previous_cases[:5]:
             previous.append(timefmt.short_local(case["opened_at"], tz, "%Y-%m-%d") + " ", "dim")

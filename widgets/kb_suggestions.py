@@ -37,6 +37,11 @@ class KbSuggestions(OptionList):
         for number, hit in enumerate(hits, start=1):
             self.add_option(Option(Text(f"{number}. ") + Text(sanitize.one_line(hit.title, 60)), id=hit.id))
 
+    def show_loading(self) -> None:
+        """Placeholder while the suggestions worker ranks articles for the new case."""
+        self.clear_options()
+        self.add_option(Option(Text(t("common.loading"), style="dim"), id="__none__", disabled=True))
+
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         if event.option.id and event.option.id != "__none__":

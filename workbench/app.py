@@ -32,7 +32,8 @@ SCREENS = {
     "approvals": ("screens.approvals_screen", "ApprovalsScreen", True),
     "sync": ("screens.sync_screen", "SyncScreen", False),
     "proactive": ("screens.proactive_screen", "ProactiveScreen", False),
-    "handoff": ("screens.handoff_screen", "HandoffScreen", True),
+    "handoff": ("screens.handoff_screen", "HandoffScreen", False),
+    "reports": ("screens.reports_screen", "ReportsScreen", True),
 }
 
 
@@ -50,16 +51,19 @@ class WorkbenchApp(App[None]):
         Binding("f4", "open_screen('sync')", t("main.sync_screen"), id="app.sync"),
         Binding("f5", "open_screen('proactive')", t("main.proactive_screen"), id="app.proactive"),
         Binding("f6", "open_screen('handoff')", t("main.handoff_screen"), id="app.handoff", show=False),
+        Binding("f7", "open_screen('reports')", t("main.reports_screen"), id="app.reports", show=False),
         Binding("ctrl+q", "quit", t("main.quit"), id="app.quit"),
     ]
 
-    def __init__(self, ctx: Context, sources: Sequence[Any] = (), hub: Any = None, blink: bool = True) -> None:
+    def __init__(self, ctx: Context, sources: Sequence[Any] = (), sync_runner: Any = None,
+                 blink: bool = True) -> None:
         super().__init__()
         self.ctx = ctx
         self.sources = list(sources)
-        self.hub = hub
+        self.sync_runner = sync_runner
         self.blink = blink
         self.title = t("common.app_title")
+        self.source_errors: dict[str, str] = {}
 
     def on_mount(self) -> None:
         if self.ctx.settings.keys:
@@ -67,6 +71,17 @@ class WorkbenchApp(App[None]):
         from screens.main_screen import MainScreen
 
         self.push_screen(MainScreen(self.ctx))
+        if self.sync_runner is not None:
+            self.sync_runner.on_report = lambda report: self.call_from_thread(self._sync_reported, report)
+            self.sync_runner.start()
+        for source in self.sources:
+            # First refresh shortly after the first paint, then on the source's own interval.
+            self.set_timer(3, lambda source=source: self._refresh_source(source))
+            self.set_interval(source.interval.total_seconds(), lambda source=source: self._refresh_source(source))
+
+    def on_unmount(self) -> None:
+        if self.sync_runner is not None:
+            self.sync_runner.stop()
 
     # ----- navigation -------------------------------------------------------------------------
     @property
@@ -96,7 +111,7 @@ class WorkbenchApp(App[None]):
         import importlib
 
         module, class_name, lead_only = SCREENS[name]
-        if lead_only and self.ctx.agent().get("role") != "lead" and name == "approvals":
+        if lead_only and self.ctx.agent().get("role") != "lead":
             self.notify(t("main.lead_only"), severity="warning")
             return
         screen_class = getattr(importlib.import_module(module), class_name)
@@ -136,16 +151,41 @@ class WorkbenchApp(App[None]):
     # ----- background work hooks ---------------------------------------------------------------
     def request_sync(self) -> None:
         """Sync now (the Sync screen's key). Without a hub configured, says so."""
-        if self.hub is None:
-            self.notify(t("main.not_available", feature="hub"), severity="warning")
+        if self.sync_runner is None:
+            self.notify(t("main.no_hub"), severity="warning", timeout=6)
             return
-        self.run_sync()
+        self.sync_runner.trigger()
 
-    def run_sync(self) -> None:
-        """Placeholder replaced when the hub is wired in."""
+    def _sync_reported(self, report: Any) -> None:
+        """After each background sync round: refresh figures; rejections are shown prominently."""
+        main = self.main_screen
+        main.refresh_status()
+        main.refresh_queue()
+        main.reload_case()
+        if report.rejected:
+            self.notify(t("main.sync_rejected", count=report.rejected), severity="error", timeout=15)
+        if self.ctx.settings.ui.bell and report.rejected:
+            self.bell()
+
+    def _refresh_source(self, source: Any) -> None:
+        self.run_worker(self._refresh_source_async(source), group=f"source-{source.name}", exclusive=True)
+
+    async def _refresh_source_async(self, source: Any) -> None:
+        """Refresh one commerce/courier source; a failure shows a banner, the cached data stays."""
+        result = await source.refresh(self.ctx)
+        if result.ok:
+            self.source_errors.pop(source.name, None)
+        else:
+            self.source_errors[source.name] = result.error or ""
+        main = self.main_screen
+        main.show_source_banner(self.source_errors)
+        if result.ok and result.count:
+            main.refresh_queue()
+            main.reload_case()
 
 
-def create_app(ctx: Context, sources: Sequence[Any] = (), hub: Any = None, blink: bool = True) -> WorkbenchApp:
+def create_app(ctx: Context, sources: Sequence[Any] = (), sync_runner: Any = None,
+               blink: bool = True) -> WorkbenchApp:
     """The App factory used by the CLI and the tests."""
     i18n.set_language(ctx.lang)
-    return WorkbenchApp(ctx, sources=sources, hub=hub, blink=blink)
+    return WorkbenchApp(ctx, sources=sources, sync_runner=sync_runner, blink=blink)

@@ -78,10 +78,27 @@ def context_from(args: argparse.Namespace, require_agent: bool = False, **kwargs
 
 
 def run_app(args: argparse.Namespace) -> int:
-    """Open the Textual workbench; on first run creates the small demo dataset in the data dir."""
-    from workbench.launch import launch
+    """Open the Textual workbench; on first run creates the small demo dataset in the data dir.
 
-    return launch(args)
+    This is the composition root: the language is chosen before any screen module is imported (their
+    key labels come from the catalog), and the configured commerce/courier sources and the sync hub
+    are built here and injected into the App.
+    """
+    from workbench.demo.bootstrap import ensure_demo
+
+    ctx = context_from(args)
+    ensure_demo(ctx, force=bool(opt(args, "demo", False)))
+    known = [r[0] for r in ctx.store.query("SELECT id FROM agents ORDER BY id")]
+    ctx.agent_id = opt(args, "agent") or ctx.settings.agent.id or "a-lina"
+    if ctx.agent_id not in known:
+        raise UnknownAgent(ctx.agent_id, known)
+    from adapters.hubs import resolve_url, runner_for
+    from adapters.sources import build_sources
+    from workbench.app import create_app
+
+    runner = runner_for(ctx) if resolve_url(ctx) else None
+    create_app(ctx, sources=build_sources(ctx.settings), sync_runner=runner).run()
+    return 0
 
 
 def explain(exc: BaseException) -> str:

@@ -99,11 +99,6 @@ class CaseView:
     kb_hits: list[kb.KbHit] = field(default_factory=list)
 
 
-def customer_text(messages: list[dict[str, Any]], limit: int = 3) -> str:
-    """The customer's first messages joined: what triage and KB suggestions read."""
-    return "\n".join(m["body"] for m in messages if m["author"] == "customer")[:2000] if messages else ""
-
-
 def order_detail(ctx: Context, order_id: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     """Items, shipments and the latest shipment events of one order."""
     store = ctx.store
@@ -119,7 +114,11 @@ def order_detail(ctx: Context, order_id: str) -> tuple[list[dict[str, Any]], lis
 
 
 def load(ctx: Context, case_id: str, with_kb: bool = True) -> CaseView:
-    """Load one case's 360 view. Raises LookupError when the case does not exist."""
+    """Load one case's 360 view. Raises LookupError when the case does not exist.
+
+    The UI loads with ``with_kb=False`` and asks for suggestions in a second worker, so the case shows
+    at once and the (costlier) ranking follows a few milliseconds later.
+    """
     store = ctx.store
     case_row = store.one("SELECT * FROM cases WHERE id = ?", (case_id,))
     if case_row is None:
@@ -154,9 +153,16 @@ def load(ctx: Context, case_id: str, with_kb: bool = True) -> CaseView:
     view = CaseView(case, customer, messages, orders, items, shipments, events, previous,
                     spent(30), spent(90))
     if with_kb:
-        view.kb_hits = kb.search(store.conn, case["subject"] + "\n" + customer_text(messages),
-                                 intent=case["intent"], limit=5)
+        view.kb_hits = suggestions(ctx, view)
     return view
+
+
+def suggestions(ctx: Context, view: CaseView, limit: int = 5) -> list[kb.KbHit]:
+    """KB suggestions for a loaded case: its subject and the customer's first messages, its intent."""
+    bodies = [m["body"] for m in view.messages if m["author"] == "customer"][:3]
+    text = "\n".join([view.case["subject"] or "", *bodies])
+    intent = view.case["intent"] if view.case["intent"] != "other" else None
+    return kb.suggest(ctx.store.conn, text, intent, limit)
 
 
 def add_reply(ctx: Context, case_id: str, body: str) -> dict[str, Any]:

@@ -1,0 +1,373 @@
+"""The playbook stepper on the main screen: 共情 → 定位 → 解决 → 闭环 for the open case.
+
+It shows the four stages, the current stage's checklist, the suggested phrasing filled from the case (in
+the customer's language), the resolution options in 解决 and the default follow-up in 闭环. Keys act when
+it has focus. Every change goes through :mod:`playbooks.progress` in a thread worker (one transaction
+with its outbox entry), so a slow disk or a sync holding the lock never freezes the keyboard.
+
+Messages: :class:`Stepper.InsertPhrase` (the main screen forwards it to the composer) and
+:class:`Stepper.StageChanged` (the case row changed; reload it).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import importlib.util
+import re
+from pathlib import Path
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Static
+
+from playbooks import fill, loader, progress
+from playbooks.progress import Progress, ProgressError, ReasonRequired
+from widgets import stepper_render as render
+from workbench.context import Context
+from workbench.i18n import t
+from workbench.store import StoreError
+
+COMPENSATION_MODULE = "screens.compensation_modal"
+FOLLOWUP_MODULE = "screens.followup_modal"
+_WARNED_KEY = "playbooks.warned"
+SHORT_BELOW = 30  # rows; the main screen's "short" layout starts here too
+_AFTER_DELIVERY = re.compile(r"^(\d+)d_after_delivery$")
+_TOMORROW = re.compile(r"^tomorrow_(\d+)$")
+
+
+def followup_when(when: str) -> str:
+    """A playbook ``when`` in the follow-up modal's words (its quick choices, or text it parses)."""
+    match = _AFTER_DELIVERY.match(when)
+    if match:
+        return "after_delivery_3d" if match.group(1) == "3" else f"签收后{match.group(1)}天"
+    match = _TOMORROW.match(when)
+    if match:
+        return "tomorrow_10" if match.group(1) == "10" else f"明天{match.group(1)}点"
+    return when
+
+
+class Stepper(Vertical, can_focus=True):
+    """The playbook stepper. ``show_case(view)`` on every case load."""
+
+    DEFAULT_CSS = (Path(__file__).parent / "stepper.tcss").read_text(encoding="utf-8")
+    SCOPED_CSS = False  # the file also styles the widget inside the short/narrow screen layouts
+
+    BINDINGS = [
+        Binding("n", "next", t("playbook.key.next"), id="stepper.next"),
+        Binding("s", "skip", t("playbook.key.skip"), id="stepper.skip"),
+        Binding("i", "insert", t("playbook.key.insert"), id="stepper.insert"),
+        Binding("space", "toggle_item", t("playbook.key.toggle"), id="stepper.toggle_item"),
+        Binding("up", "cursor(-1)", t("playbook.key.up"), id="stepper.up", show=False),
+        Binding("down", "cursor(1)", t("playbook.key.down"), id="stepper.down", show=False),
+        Binding("b", "back", t("playbook.key.back"), id="stepper.back", show=False),
+        Binding("p", "switch_playbook", t("playbook.key.switch"), id="stepper.switch_playbook"),
+        Binding("f", "followup", t("playbook.key.followup"), id="stepper.followup", show=False),
+        *[Binding(str(n), f"option({n})", t("playbook.key.option", n=n), id=f"stepper.option_{n}", show=False)
+          for n in range(1, 5)],
+        Binding("c", "close_case", t("playbook.key.close"), id="case.close"),
+    ]
+
+    class InsertPhrase(Message):
+        """Put ``text`` into the reply box; ``missing`` names fields the agent still has to fill."""
+
+        def __init__(self, text: str, missing: list[str] | None = None) -> None:
+            self.text, self.missing = text, list(missing or [])
+            super().__init__()
+
+    class StageChanged(Message):
+        """The case's playbook progress changed (reload the case)."""
+
+        def __init__(self, case_id: str) -> None:
+            self.case_id = case_id
+            super().__init__()
+
+    class _Saved(Message):
+        def __init__(self, case_id: str, result: Progress, note: str) -> None:
+            self.case_id, self.result, self.note = case_id, result, note
+            super().__init__()
+
+    class _Refused(Message):
+        def __init__(self, case_id: str, op: str, error: ProgressError) -> None:
+            self.case_id, self.op, self.error = case_id, op, error
+            super().__init__()
+
+    def __init__(self, ctx: Context, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.ctx = ctx
+        self.view: Any = None
+        self.progress: Progress | None = None
+        self.cursor = 0
+        self._warned: set[tuple[str, str]] = set()
+
+    def compose(self) -> ComposeResult:
+        yield Static(t("playbook.no_case"), id="stepper-head", markup=False)
+        yield Static("", id="stepper-items", markup=False)
+        yield Static("", id="stepper-say", markup=False)
+        yield Static("", id="stepper-extra", markup=False)
+
+    def on_mount(self) -> None:
+        registry = loader.registry(self.ctx)
+        if registry.warnings and not self.ctx.extras.get(_WARNED_KEY):
+            self.ctx.extras[_WARNED_KEY] = True
+            for issue in registry.warnings[:5]:
+                self.app.notify(t("playbook.warnings", detail=str(issue)), severity="warning", timeout=15,
+                                markup=False)
+
+    # ----- showing ------------------------------------------------------------------------------
+    @property
+    def case_id(self) -> str | None:
+        return str(self.view.case["id"]) if self.view is not None else None
+
+    @property
+    def customer_lang(self) -> str:
+        return fill.customer_lang(self.view, self.ctx.lang) if self.view is not None else self.ctx.lang
+
+    def show_case(self, view: Any) -> None:
+        """Show ``view`` (a ``CaseView``); called by the main screen on every case load."""
+        if view is None or (self.view is not None and view.case["id"] != self.view.case["id"]):
+            self.cursor = 0
+        self.view = view
+        self.progress = progress.progress_of(self.ctx, view.case) if view is not None else None
+        missing = self.progress.playbook_missing if self.progress is not None else ""
+        if missing and (self.case_id, missing) not in self._warned:
+            self._warned.add((str(self.case_id), missing))
+            self.app.notify(t("playbook.missing_playbook", id=self.progress.playbook_missing,
+                              title=self.progress.playbook.title.get(self.ctx.lang)), severity="warning",
+                            markup=False)
+        self.refresh_view()
+
+    def current_phrase(self) -> fill.Filled:
+        """The phrasing to suggest now: the chosen option's in 解决, else the stage's."""
+        assert self.progress is not None
+        lang, p = self.customer_lang, self.progress
+        resolution = p.resolution or {}
+        amount = resolution.get("amount_fen") if isinstance(resolution.get("amount_fen"), int) else None
+        option = p.playbook.stage("resolve").option(str(resolution.get("option") or ""))
+        if p.stage == "resolve" and option is not None:
+            return fill.fill_option(self.ctx, self.view, option, lang, amount)
+        return fill.fill_stage(self.ctx, self.view, p.playbook, p.stage, lang, amount)
+
+    def refresh_view(self) -> None:
+        p, lang = self.progress, self.ctx.lang
+        if p is None:
+            self.query_one("#stepper-head", Static).update(t("playbook.no_case"))
+            for part in ("#stepper-items", "#stepper-say", "#stepper-extra"):
+                self.query_one(part, Static).update("")
+                self.query_one(part, Static).display = False
+            return
+        items = p.playbook.stage(p.stage).checklist
+        self.query_one("#stepper-items", Static).display = bool(items)
+        self.query_one("#stepper-say", Static).display = True
+        self.cursor = min(self.cursor, max(len(items) - 1, 0))
+        self.border_title = t(f"playbook.stage.{p.stage}", lang)
+        self.set_class(p.closed, "-closed")
+        self.query_one("#stepper-head", Static).update(render.head(p, lang))
+        self.query_one("#stepper-items", Static).update(render.checklist(p, lang, self.cursor, self.has_focus))
+        self.query_one("#stepper-say", Static).update(render.say(self.current_phrase(), lang))
+        extra = self.query_one("#stepper-extra", Static)
+        extra.display = p.stage in ("resolve", "close")
+        if p.stage == "resolve":
+            extra.update(render.options(p, self.view, lang, compact=self.app.size.height < SHORT_BELOW))
+        elif p.stage == "close":
+            extra.update(render.followup(p, p.playbook.stage("close").followup, lang))
+        else:
+            extra.update("")
+
+    def on_focus(self) -> None:
+        self.refresh_view()
+
+    def on_blur(self) -> None:
+        self.refresh_view()
+
+    # ----- saving (thread worker → message) -----------------------------------------------------
+    def save(self, op: str, notice: str = "", **kwargs: Any) -> None:
+        """Run one progress operation on the case shown now; ``notice`` is shown when it succeeds."""
+        if self.case_id is not None:
+            self._save(self.case_id, op, notice, kwargs)
+
+    @work(thread=True, group="stepper")
+    def _save(self, case_id: str, op: str, notice: str, kwargs: dict[str, Any]) -> None:
+        functions = {"advance": progress.advance, "skip": progress.skip, "back": progress.back,
+                     "toggle": progress.toggle_item, "choose": progress.choose_resolution,
+                     "followup": progress.record_followup, "switch": progress.switch_playbook,
+                     "close": progress.close_case}
+        try:
+            result = functions[op](self.ctx, case_id, **kwargs)
+        except ProgressError as exc:
+            self.post_message(self._Refused(case_id, op, exc))
+            return
+        except (StoreError, LookupError, sqlite3.Error) as exc:
+            self.post_message(self._Refused(case_id, op, ProgressError("store", str(exc))))
+            return
+        self.post_message(self._Saved(case_id, result, notice))
+
+    @on(_Saved)
+    def _saved(self, message: _Saved) -> None:
+        if message.case_id != self.case_id:
+            return
+        moved = self.progress is not None and self.progress.stage != message.result.stage
+        self.progress = message.result
+        if moved:
+            self.cursor = 0
+        self.refresh_view()
+        if message.note:
+            self.app.notify(message.note, markup=False, timeout=4)
+        self.post_message(self.StageChanged(message.case_id))
+        if moved and message.result.stage == "close":
+            self.propose_followup()
+
+    @on(_Refused)
+    def _refused(self, message: _Refused) -> None:
+        if message.case_id != self.case_id or self.progress is None:
+            return
+        error, lang, p = message.error, self.ctx.lang, self.progress
+        stage = t(f"playbook.stage.{p.stage}", lang)
+        if isinstance(error, ReasonRequired):
+            items = "、".join(render.item_label(p, error.stage, i, lang) for i in error.open_items)
+            self._ask_reason(t("playbook.reason.open_items", stage=stage, items=items), "advance")
+        elif isinstance(error, progress.CloseBlocked):
+            stages = "、".join(t(f"playbook.stage.{s}", lang) for s in error.open_stages)
+            self._ask_reason(t("playbook.reason.close", stages=stages), "close")
+        elif error.code == "finished":
+            self.app.notify(t("playbook.finished"), markup=False)
+        else:
+            self.app.notify(t("playbook.write_failed", error=str(error)), severity="error", markup=False)
+
+    def _ask_reason(self, prompt: str, op: str) -> None:
+        from screens.skip_reason_modal import SkipReasonModal
+
+        def done(reason: str | None) -> None:
+            if reason:
+                note = t("playbook.case_closed") if op == "close" else ""
+                self.save(op, notice=note, reason=reason)
+
+        self.app.push_screen(SkipReasonModal(self.ctx, prompt), done)
+
+    # ----- actions ------------------------------------------------------------------------------
+    def _ready(self) -> bool:
+        return self.progress is not None and self.view is not None
+
+    def action_next(self) -> None:
+        if self._ready():
+            self.save("advance")
+
+    def action_back(self) -> None:
+        if self._ready():
+            self.save("back")
+
+    def action_skip(self) -> None:
+        if not self._ready():
+            return
+        assert self.progress is not None
+        stage = t(f"playbook.stage.{self.progress.stage}", self.ctx.lang)
+        from screens.skip_reason_modal import SkipReasonModal
+
+        def done(reason: str | None) -> None:
+            if reason:
+                self.save("skip", notice=t("playbook.skipped", stage=stage), reason=reason)
+
+        self.app.push_screen(SkipReasonModal(self.ctx, t("playbook.reason.skip", stage=stage)), done)
+
+    def action_close_case(self) -> None:
+        if self._ready():
+            self.save("close", notice=t("playbook.case_closed"))
+
+    def action_cursor(self, delta: int) -> None:
+        if not self._ready():
+            return
+        assert self.progress is not None
+        count = len(self.progress.playbook.stage(self.progress.stage).checklist)
+        if count:
+            self.cursor = (self.cursor + delta) % count
+            self.refresh_view()
+
+    def action_toggle_item(self) -> None:
+        if not self._ready():
+            return
+        assert self.progress is not None
+        items = self.progress.playbook.stage(self.progress.stage).checklist
+        if not items:
+            self.app.notify(t("playbook.no_items"), markup=False)
+            return
+        self.save("toggle", item_id=items[self.cursor].id, stage=self.progress.stage)
+
+    def action_insert(self) -> None:
+        if self._ready():
+            filled = self.current_phrase()
+            self.post_message(self.InsertPhrase(filled.text, filled.missing))
+
+    def action_switch_playbook(self) -> None:
+        if not self._ready():
+            return
+        assert self.progress is not None
+        from screens.playbook_switch_modal import PlaybookSwitchModal
+
+        def done(playbook_id: str | None) -> None:
+            if playbook_id and self.progress is not None and playbook_id != self.progress.playbook.id:
+                target = loader.registry(self.ctx).get(playbook_id)
+                title = target.title.get(self.ctx.lang) if target else playbook_id
+                self.save("switch", notice=t("playbook.switched", title=title), playbook_id=playbook_id)
+
+        self.app.push_screen(PlaybookSwitchModal(self.ctx, self.progress.playbook.id), done)
+
+    def action_option(self, number: int) -> None:
+        """Choose resolution option ``number``: money actions open the compensation flow when present."""
+        if not self._ready():
+            return
+        assert self.progress is not None
+        if self.progress.stage != "resolve":
+            self.app.notify(t("playbook.options_only_in_resolve"), markup=False)
+            return
+        options = self.progress.playbook.stage("resolve").options
+        if not 1 <= number <= len(options):
+            self.app.notify(t("playbook.no_such_option", n=number), markup=False)
+            return
+        option, lang = options[number - 1], self.ctx.lang
+        amount = fill.option_amount_fen(option, self.view)
+        chosen = t("playbook.option_chosen", label=option.label.get(lang), time=option.time.get(lang))
+        if option.needs_authority and importlib.util.find_spec(COMPENSATION_MODULE) is not None:
+            module = importlib.import_module(COMPENSATION_MODULE)
+
+            def done(result: dict[str, Any] | None) -> None:
+                if result:
+                    self.save("choose", notice=chosen, option_id=option.id, amount_fen=amount, outcome=result)
+
+            self.app.push_screen(module.CompensationModal(self.ctx, str(self.case_id), action=option.action,
+                                                          amount_fen=amount), done)
+            return
+        note = t("playbook.option_recorded", label=option.label.get(lang)) if option.needs_authority else chosen
+        self.save("choose", notice=note, option_id=option.id, amount_fen=amount)
+
+    def action_followup(self) -> None:
+        if self._ready():
+            self.propose_followup(force=True)
+
+    def propose_followup(self, force: bool = False) -> None:
+        """At 闭环: offer the playbook's default follow-up (the follow-up flow when present)."""
+        p, lang = self.progress, self.ctx.lang
+        if p is None or p.closed or (p.followup and not force):
+            return
+        spec = p.playbook.stage("close").followup
+        if spec is None:
+            return
+        kind = t(f"playbook.followup_kind.{spec.kind}", lang)
+        when = render.when_label(spec.when, lang)
+        if importlib.util.find_spec(FOLLOWUP_MODULE) is not None:
+            module = importlib.import_module(FOLLOWUP_MODULE)
+
+            def done(result: dict[str, Any] | None) -> None:
+                if result:
+                    self.save("followup", notice=t("playbook.followup_scheduled", kind=kind, when=when),
+                              kind=str(result.get("kind") or spec.kind), when=spec.when,
+                              note=spec.note.get(lang), status="scheduled",
+                              followup_id=str(result.get("id") or "") or None)
+
+            self.app.push_screen(module.FollowUpModal(self.ctx, str(self.case_id), kind=spec.kind,
+                                                      when=followup_when(spec.when), note=spec.note.get(lang)), done)
+            return
+        self.save("followup", notice=t("playbook.followup_recorded", kind=kind, when=when), kind=spec.kind,
+                  when=spec.when, note=spec.note.get(lang), status="recorded")
