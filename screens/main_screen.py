@@ -24,6 +24,7 @@ from widgets.customer_panel import CustomerPanel
 from widgets.kb_suggestions import KbSuggestions
 from widgets.queue_list import QueueList
 from widgets.status_bar import StatusBar
+from widgets.stepper import Stepper
 from rich.text import Text
 
 from workbench import sanitize
@@ -79,13 +80,15 @@ class MainScreen(Screen[None]):
 
     CSS_PATH = "main_screen.tcss"
 
+    # Priority: these must work while typing in the reply box, whose TextArea binds ctrl+k/ctrl+e itself.
     BINDINGS = [
-        Binding("ctrl+k", "compensate", t("main.compensate"), id="case.compensate"),
-        Binding("ctrl+f", "follow_up", t("main.follow_up"), id="case.follow_up"),
-        Binding("ctrl+e", "escalate", t("main.escalate"), id="case.escalate"),
-        Binding("ctrl+r", "quick_replies", t("main.quick_replies"), id="composer.quick_replies"),
-        Binding("ctrl+b", "kb_search", t("main.kb_search"), id="kb.search"),
-        Binding("ctrl+o", "toggle_customer", t("main.toggle_customer"), id="main.toggle_customer"),
+        Binding("ctrl+k", "compensate", t("main.compensate"), id="case.compensate", priority=True),
+        Binding("ctrl+f", "follow_up", t("main.follow_up"), id="case.follow_up", priority=True),
+        Binding("ctrl+e", "escalate", t("main.escalate"), id="case.escalate", priority=True),
+        Binding("ctrl+r", "quick_replies", t("main.quick_replies"), id="composer.quick_replies", priority=True),
+        Binding("ctrl+b", "kb_search", t("main.kb_search"), id="kb.search", priority=True),
+        Binding("ctrl+t", "focus_stepper", t("main.focus_stepper"), id="main.focus_stepper", priority=True),
+        Binding("ctrl+o", "toggle_customer", t("main.toggle_customer"), id="main.toggle_customer", priority=True),
         Binding("escape", "focus_queue", t("main.focus_queue"), id="main.focus_queue", show=False),
         Binding("ctrl+l", "refresh", t("main.refresh"), id="main.refresh", show=False),
     ]
@@ -105,7 +108,8 @@ class MainScreen(Screen[None]):
             yield queue
             with Vertical(id="center"):
                 yield ConversationView(id="conversation")
-                yield Container(id="stepper-slot")
+                with Container(id="stepper-slot"):
+                    yield Stepper(self.ctx, id="stepper")
                 yield Composer(self.ctx, id="composer")
             yield CustomerPanel(id="customer")
         yield Footer()
@@ -202,8 +206,7 @@ class MainScreen(Screen[None]):
         self.query_one(ConversationView).show(message.view, self.ctx.tz)
         self.query_one(CustomerPanel).show(message.view, now, self.ctx.tz)
         self.query_one(Composer).set_case(message.view)
-        for stepper in self.query("#stepper"):
-            stepper.show_case(message.view)  # type: ignore[attr-defined]
+        self.query_one(Stepper).show_case(message.view)
 
     def on_suggestions_loaded(self, message: SuggestionsLoaded) -> None:
         if self.view is not None and self.view.case["id"] == message.case_id:
@@ -234,6 +237,15 @@ class MainScreen(Screen[None]):
     @on(QueueList.Opened)
     def _case_opened(self, event: QueueList.Opened) -> None:
         self.query_one(Composer).area.focus()
+
+    @on(Stepper.InsertPhrase)
+    def _insert_phrase(self, event: Stepper.InsertPhrase) -> None:
+        self.query_one(Composer).insert_text(event.text)
+
+    @on(Stepper.StageChanged)
+    def _stage_changed(self, event: Stepper.StageChanged) -> None:
+        self.refresh_queue()
+        self.refresh_status()
 
     @on(Composer.Submitted)
     def _reply_submitted(self, event: Composer.Submitted) -> None:
@@ -330,6 +342,9 @@ class MainScreen(Screen[None]):
 
     def action_toggle_customer(self) -> None:
         self.toggle_class("show-customer")
+
+    def action_focus_stepper(self) -> None:
+        self.query_one(Stepper).focus()
 
     def action_focus_queue(self) -> None:
         self.query_one(QueueList).focus()

@@ -20,11 +20,11 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from workbench import sanitize, timefmt
+from workbench import sanitize, sla, timefmt
 from workbench.i18n import t
 
 ROW_HEIGHT = 2
-DUE_SOON_SECONDS = 120
+STATE_STYLE = {"breached": "bold white on red", "due_soon": "bold black on yellow", "ok": "green"}
 
 
 class QueueList(ScrollView, can_focus=True):
@@ -114,16 +114,13 @@ class QueueList(ScrollView, can_focus=True):
         self.virtual_size = Size(self.size.width, len(self.rows) * ROW_HEIGHT)
 
     def _countdown(self, row: dict[str, Any]) -> tuple[str, str]:
-        if row.get("first_response_at"):
-            return t("main.replied"), "dim green"
-        if not row.get("sla_due_at") or self.now is None:
+        if self.now is None:
             return "", ""
-        remaining = (timefmt.from_db(row["sla_due_at"]) - self.now).total_seconds()
-        if remaining < 0:
-            return timefmt.countdown(remaining), "bold white on red"
-        if remaining < DUE_SOON_SECONDS:
-            return timefmt.countdown(remaining), "bold black on yellow"
-        return timefmt.countdown(remaining), "green"
+        met_at = timefmt.from_db(row["first_response_at"]) if row.get("first_response_at") else None
+        tick = sla.countdown(row.get("sla_due_at"), self.now, met=met_at is not None, met_at=met_at)
+        if tick.state in ("met", "met_late"):
+            return t("main.replied"), "dim green" if tick.state == "met" else "dim yellow"
+        return tick.text, STATE_STYLE.get(tick.state, "")
 
     def _row_text(self, row: dict[str, Any], line: int, width: int, selected: bool) -> Text:
         if line == 0:
@@ -132,7 +129,7 @@ class QueueList(ScrollView, can_focus=True):
             if row.get("urgent"):
                 text.append("!! ", "bold red")
             if row.get("vip_level"):
-                text.append(t("main.vip", level=row["vip_level"]) + " ", "bold magenta")
+                text.append(f"V{row['vip_level']} ", "bold magenta")
             text.append(sanitize.one_line(row.get("customer_name"), 10), "bold")
             clock, style = self._countdown(row)
             clock_width = Text(clock).cell_len

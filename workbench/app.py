@@ -46,12 +46,12 @@ class WorkbenchApp(App[None]):
 
     BINDINGS = [
         Binding("f1", "help", t("main.help"), id="app.help"),
-        Binding("f2", "open_screen('followups')", t("main.followups_screen"), id="app.followups"),
-        Binding("f3", "open_screen('approvals')", t("main.approvals_screen"), id="app.approvals"),
-        Binding("f4", "open_screen('sync')", t("main.sync_screen"), id="app.sync"),
-        Binding("f5", "open_screen('proactive')", t("main.proactive_screen"), id="app.proactive"),
-        Binding("f6", "open_screen('handoff')", t("main.handoff_screen"), id="app.handoff", show=False),
-        Binding("f7", "open_screen('reports')", t("main.reports_screen"), id="app.reports", show=False),
+        Binding("f2", "open_screen('followups')", t("main.followups_screen"), id="app.followups", priority=True),
+        Binding("f3", "open_screen('approvals')", t("main.approvals_screen"), id="app.approvals", priority=True),
+        Binding("f4", "open_screen('sync')", t("main.sync_screen"), id="app.sync", priority=True),
+        Binding("f5", "open_screen('proactive')", t("main.proactive_screen"), id="app.proactive", priority=True),
+        Binding("f6", "open_screen('handoff')", t("main.handoff_screen"), id="app.handoff", priority=True, show=False),
+        Binding("f7", "open_screen('reports')", t("main.reports_screen"), id="app.reports", priority=True, show=False),
         Binding("ctrl+q", "quit", t("main.quit"), id="app.quit"),
     ]
 

@@ -33,11 +33,16 @@ def short_local(text: str | None, tz_name: str, fmt: str = "%m-%d %H:%M") -> str
 
 
 def countdown(seconds: float) -> str:
-    """Render a remaining time as ``mm:ss`` / ``h:mm:ss``; negative values get a leading minus."""
+    """Render a remaining time compactly: ``mm:ss`` under an hour, ``1h27`` above, ``2d`` past a day.
+
+    Negative values (breached) get a leading minus. Seconds only matter while they can still be won.
+    """
     sign = "-" if seconds < 0 else ""
     total = int(abs(seconds))
+    if total >= 86400:
+        return f"{sign}{total // 86400}d"
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     if hours:
-        return f"{sign}{hours}:{minutes:02d}:{secs:02d}"
+        return f"{sign}{hours}h{minutes:02d}"
     return f"{sign}{minutes:02d}:{secs:02d}"
