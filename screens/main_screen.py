@@ -244,6 +244,7 @@ class MainScreen(Screen[None]):
 
     @on(Stepper.StageChanged)
     def _stage_changed(self, event: Stepper.StageChanged) -> None:
+        self.reload_case()
         self.refresh_queue()
         self.refresh_status()
 
