@@ -30,7 +30,8 @@ from rich.text import Text
 from workbench import sanitize
 from workbench.context import Context
 from workbench.i18n import t
-from workbench.services import cases
+from workbench.money import format_fen
+from workbench.services import cases, compensation, followups
 from workbench.services.status import HeaderStatus, header_status
 from workbench.store import StoreError
 
@@ -66,6 +67,14 @@ class StatusLoaded(Message):
 class OrderLoaded(Message):
     def __init__(self, detail: tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]) -> None:
         self.detail = detail
+        super().__init__()
+
+
+class Notices(Message):
+    """Decisions on my approval requests and follow-ups that just became due."""
+
+    def __init__(self, decisions: list[dict[str, Any]], due: list[dict[str, Any]]) -> None:
+        self.decisions, self.due = decisions, due
         super().__init__()
 
 
@@ -119,6 +128,7 @@ class MainScreen(Screen[None]):
         self.query_one(QueueList).focus()
         self.refresh_queue()
         self.refresh_status()
+        self.check_notices()
         self.set_interval(1, self._tick)
         self.set_interval(15, self._periodic)
 
@@ -149,6 +159,19 @@ class MainScreen(Screen[None]):
             self.post_message(WorkFailed("status", str(exc)))
             return
         self.post_message(StatusLoaded(status))
+
+    @work(thread=True, exclusive=True, group="notices")
+    def check_notices(self) -> None:
+        try:
+            decisions = compensation.unseen_decisions(self.ctx)
+            due = followups.refresh_states(self.ctx)
+            if decisions:
+                compensation.mark_decisions_seen(self.ctx, [d["id"] for d in decisions])
+        except (StoreError, LookupError) as exc:
+            self.post_message(WorkFailed("notices", str(exc)))
+            return
+        if decisions or due:
+            self.post_message(Notices(decisions, due))
 
     @work(thread=True, exclusive=True, group="case")
     def load_case(self, case_id: str) -> None:
@@ -196,6 +219,27 @@ class MainScreen(Screen[None]):
         if not message.rows:
             self.query_one(ConversationView).clear()
 
+    def on_notices(self, message: Notices) -> None:
+        for decision in message.decisions:
+            approved = decision["status"] == "approved"
+            self.notify(
+                t("main.decision_approved" if approved else "main.decision_rejected",
+                  action=t(f"authority.action.{decision['action']}"), amount=format_fen(decision["amount_fen"]),
+                  customer=sanitize.one_line(decision.get("customer_name"), 12),
+                  lead=sanitize.one_line(decision.get("decided_by_name"), 12),
+                  note=sanitize.one_line(decision.get("decision_note") or "", 60)),
+                severity="information" if approved else "warning", timeout=12, markup=False)
+        for item in message.due:
+            self.notify(t("main.followup_due", kind=t(f"followups.kind.{item['kind']}"),
+                          customer=sanitize.one_line(item.get("customer_name"), 12),
+                          note=sanitize.one_line(item.get("note"), 60)),
+                        severity="warning", timeout=12, markup=False)
+        if message.due and self.ctx.settings.ui.bell:
+            self.app.bell()
+        self.refresh_queue()
+        self.refresh_status()
+        self.reload_case()
+
     def on_status_loaded(self, message: StatusLoaded) -> None:
         self.query_one(StatusBar).show(message.status, self.ctx.clock.now(), self.ctx.tz)
 
@@ -219,11 +263,11 @@ class MainScreen(Screen[None]):
 
     def on_work_failed(self, message: WorkFailed) -> None:
         key = "main.reply_failed" if message.key == "reply" else "main.load_failed"
-        self.notify(t(key, error=message.error), severity="error", timeout=8)
+        self.notify(t(key, error=message.error), severity="error", timeout=8, markup=False)
 
     def _reply_stored(self, case_id: str) -> None:
         self.query_one(Composer).clear()
-        self.notify(t("main.reply_sent"), timeout=2)
+        self.notify(t("main.reply_sent"), timeout=2, markup=False)
         self.reload_case()
         self.refresh_queue()
         self.refresh_status()
@@ -304,6 +348,7 @@ class MainScreen(Screen[None]):
     def _periodic(self) -> None:
         self.refresh_queue()
         self.refresh_status()
+        self.check_notices()
 
     def _push(self, module: str, name: str, *args: Any, **kwargs: Any) -> None:
         """Open a modal by module/class name; when it closes, reload what it may have changed."""

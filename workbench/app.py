@@ -112,7 +112,7 @@ class WorkbenchApp(App[None]):
 
         module, class_name, lead_only = SCREENS[name]
         if lead_only and self.ctx.agent().get("role") != "lead":
-            self.notify(t("main.lead_only"), severity="warning")
+            self.notify(t("main.lead_only"), severity="warning", markup=False)
             return
         screen_class = getattr(importlib.import_module(module), class_name)
         self.push_screen(screen_class(self.ctx))
@@ -152,7 +152,7 @@ class WorkbenchApp(App[None]):
     def request_sync(self) -> None:
         """Sync now (the Sync screen's key). Without a hub configured, says so."""
         if self.sync_runner is None:
-            self.notify(t("main.no_hub"), severity="warning", timeout=6)
+            self.notify(t("main.no_hub"), severity="warning", timeout=6, markup=False)
             return
         self.sync_runner.trigger()
 
@@ -163,7 +163,7 @@ class WorkbenchApp(App[None]):
         main.refresh_queue()
         main.reload_case()
         if report.rejected:
-            self.notify(t("main.sync_rejected", count=report.rejected), severity="error", timeout=15)
+            self.notify(t("main.sync_rejected", count=report.rejected), severity="error", timeout=15, markup=False)
         if self.ctx.settings.ui.bell and report.rejected:
             self.bell()
 
