@@ -25,7 +25,7 @@ _INLINE_KEY = re.compile(r"(?:^|[{,])\s*([A-Za-z0-9_\-]+)\s*=")
 _STRINGS = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'[^']*'")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-WHEN = re.compile(r"^(\+\d{1,3}[mhd]|\d{1,2}d_after_delivery|tomorrow_\d{1,2})$")
+WHEN = re.compile(r"^(\+\d{1,3}[mhd]|\d{1,2}d_after_(next_)?delivery|tomorrow_\d{1,2})$")
 
 TOP_FIELDS = {"id", "title", "intents", "stages", "notes"}
 STAGE_FIELDS = {"say", "checklist", "options", "followup"}

@@ -29,17 +29,9 @@ def sla_breaches(ctx: Context, agent_id: str) -> int:
     ))
 
 
-def overdue_followups(ctx: Context, agent_id: str) -> int:
-    """Follow-ups of this agent that are past due and not done or cancelled."""
-    return int(ctx.store.scalar(
-        "SELECT count(*) FROM follow_ups WHERE owner_id = ? AND status IN ('scheduled', 'due') AND due_at < ?",
-        (agent_id, to_db(ctx.clock.now())),
-    ))
-
-
 def header_status(ctx: Context) -> HeaderStatus:
     """Everything the header shows; extra figures come from the authority and sync services."""
-    from workbench.services import compensation
+    from workbench.services import compensation, followups
     from workbench.sync import status as sync_status
 
     agent = ctx.agent()
@@ -47,7 +39,7 @@ def header_status(ctx: Context) -> HeaderStatus:
         agent=agent,
         pending=pending_count(ctx.store.conn),
         sla_breaches=sla_breaches(ctx, ctx.agent_id),
-        overdue_followups=overdue_followups(ctx, ctx.agent_id),
+        overdue_followups=followups.overdue_count(ctx, ctx.agent_id),
         authority=compensation.authority_summary(ctx),
         sync=sync_status.read(ctx),
     )

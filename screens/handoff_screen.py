@@ -1,0 +1,213 @@
+"""Shift hand-off: everything one agent has open, handed to a colleague in one go.
+
+Shows the agent's open follow-ups, promised actions, compensation requests waiting for a lead, and
+cases whose SLA is about to run out (counting down every second from times already loaded: no query
+per tick). Ctrl+S moves all of it to the chosen colleague in one transaction
+(:func:`workbench.services.handoff.reassign_all`), leaving a hand-off note on every case moved.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Static
+
+from screens.followup_format import case_cell, due_text, status_text, untrusted
+from workbench import sla
+from workbench.context import Context
+from workbench.i18n import t
+from workbench.money import format_fen
+from workbench.services import handoff
+from workbench.services.followup_model import FollowUpError
+from workbench.store import StoreError
+
+SECTIONS = ("followups", "promised", "approvals", "sla_risk")
+SLA_STYLE = {"breached": "bold red", "due_soon": "bold yellow", "ok": "", "none": "dim"}
+
+
+class ItemsLoaded(Message):
+    def __init__(self, items: handoff.OpenItems | None, agents: list[tuple[str, str, str]], error: str = "") -> None:
+        self.items, self.agents, self.error = items, agents, error
+        super().__init__()
+
+
+class HandedOff(Message):
+    def __init__(self, result: handoff.HandoffResult | None, error: str = "") -> None:
+        self.result, self.error = result, error
+        super().__init__()
+
+
+class HandoffScreen(Screen[None]):
+    """Hand-off view for ``agent_id`` (default: the signed-in agent; a lead may pick anyone)."""
+
+    CSS_PATH = "handoff_screen.tcss"
+    BINDINGS = [
+        Binding("escape", "close", t("followups.ui.back"), id="handoff.close"),
+        Binding("ctrl+s", "handoff", t("followups.handoff_ui.go"), id="handoff.confirm"),
+        Binding("ctrl+r", "reload", t("followups.ui.reload"), id="handoff.reload", show=False),
+    ]
+
+    def __init__(self, ctx: Context, agent_id: str | None = None) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.agent_id = agent_id or ctx.agent_id
+        self.items: handoff.OpenItems | None = None
+        self.busy = False
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="ho-title")
+        with Horizontal(id="ho-pick"):
+            yield Label(t("followups.handoff_ui.from"), classes="ho-label")
+            yield Select([], prompt=self.agent_id, compact=True, id="ho-agent")
+            yield Label(t("followups.handoff_ui.to"), classes="ho-label")
+            yield Select([], prompt=t("followups.handoff_ui.pick_target"), compact=True, id="ho-target")
+        with Horizontal(id="ho-actions"):
+            yield Input(placeholder=t("followups.handoff_ui.note_placeholder"), compact=True, id="ho-note")
+            yield Button(t("followups.handoff_ui.go"), variant="warning", compact=True, id="ho-go")
+        yield Static(id="ho-counts")
+        with VerticalScroll(id="ho-body"):
+            for section in SECTIONS:
+                yield Static(id=f"ho-head-{section}", classes="ho-head")
+                yield DataTable(cursor_type="row", id=f"ho-{section}", classes="ho-table")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        columns = {
+            "followups": ("status", "due", "kind", "case", "customer", "note"),
+            "promised": ("status", "due", "case", "customer", "note"),
+            "approvals": ("action", "amount", "case", "customer", "reason"),
+            "sla_risk": ("countdown", "case", "customer", "sla_kind"),
+        }
+        for section, keys in columns.items():
+            table = self.query_one(f"#ho-{section}", DataTable)
+            for key in keys:
+                table.add_column(t(f"followups.handoff_ui.col_{key}"), key=key)
+        self.reload()
+        self.set_interval(1, self._tick)
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        self._load(self.agent_id)
+
+    @work(thread=True, exclusive=True, group="ho-load")
+    def _load(self, agent_id: str) -> None:
+        agents = [(r["id"], r["name"], r["role"]) for r in self.ctx.store.query(
+            "SELECT id, name, role FROM agents WHERE active = 1 ORDER BY role, id")]
+        try:
+            self.post_message(ItemsLoaded(handoff.open_items(self.ctx, agent_id), agents))
+        except (FollowUpError, StoreError) as exc:
+            self.post_message(ItemsLoaded(None, agents, str(exc)))
+
+    @on(ItemsLoaded)
+    def _loaded(self, message: ItemsLoaded) -> None:
+        me = self.ctx.agent()
+        chooser = self.query_one("#ho-agent", Select)
+        allowed = message.agents if me.get("role") == "lead" else [a for a in message.agents if a[0] == me.get("id")]
+        with self.prevent(Select.Changed):
+            chooser.set_options([(f"{name} ({agent_id})", agent_id) for agent_id, name, _ in allowed])
+            if any(a[0] == self.agent_id for a in allowed):
+                chooser.value = self.agent_id
+            target = self.query_one("#ho-target", Select)
+            previous = target.value
+            target.set_options([(f"{name} ({agent_id})", agent_id) for agent_id, name, _ in message.agents
+                                if agent_id != self.agent_id])
+            if isinstance(previous, str) and previous != self.agent_id:
+                target.value = previous
+        if message.items is None:
+            self.query_one("#ho-counts", Static).update(Text(message.error, style="bold red"))
+            return
+        self.items = message.items
+        name = str(self.items.agent.get("name") or self.agent_id)
+        self.query_one("#ho-title", Static).update(Text(t("followups.handoff_ui.title", name=name), style="bold"))
+        self.query_one("#ho-counts", Static).update(Text(t("followups.handoff_ui.counts", **self.items.counts)))
+        for section in SECTIONS:
+            count = len(getattr(self.items, section))
+            head = self.query_one(f"#ho-head-{section}", Static)
+            head.update(Text(t(f"followups.handoff_ui.{section}", n=count), style="bold"))
+        self._fill()
+
+    def _fill(self) -> None:
+        assert self.items is not None
+        now, tz = self.ctx.clock.now(), self.ctx.tz
+        for section in ("followups", "promised"):
+            table = self.query_one(f"#ho-{section}", DataTable)
+            table.clear()
+            for row in getattr(self.items, section):
+                cells = {"status": status_text(row["display_status"]), "due": due_text(row, now, tz),
+                         "kind": Text(t(f"followups.kind.{row['kind']}")), "case": case_cell(row, 20),
+                         "customer": untrusted(row.get("customer_name"), 10), "note": untrusted(row["note"], 40)}
+                table.add_row(*[cells[str(c.key.value)] for c in table.ordered_columns], key=row["id"])
+        approvals = self.query_one("#ho-approvals", DataTable)
+        approvals.clear()
+        for row in self.items.approvals:
+            approvals.add_row(Text(t(f"authority.action.{row['action']}")), Text(format_fen(row["amount_fen"])),
+                              untrusted(f"{row['case_id']} {row.get('case_subject') or ''}", 24),
+                              untrusted(row.get("customer_name"), 10), untrusted(row["reason"], 30), key=row["id"])
+        risk = self.query_one("#ho-sla_risk", DataTable)
+        risk.clear()
+        for row in self.items.sla_risk:
+            risk.add_row(self._countdown(row), untrusted(f"{row['id']} {row['subject']}", 30),
+                         untrusted(row.get("customer_name"), 10), Text(row["sla_kind"]), key=row["id"])
+
+    def _countdown(self, row: dict[str, Any]) -> Text:
+        tick = sla.countdown(row["sla_due_at"], self.ctx.clock.now())
+        return Text(tick.text or "-", style=SLA_STYLE.get(tick.state, ""))
+
+    def _tick(self) -> None:
+        """Every second: recompute countdowns from the loaded due times (pure, no database)."""
+        if self.items is None:
+            return
+        table = self.query_one("#ho-sla_risk", DataTable)
+        for row in self.items.sla_risk:
+            table.update_cell(row["id"], "countdown", self._countdown(row))
+
+    @on(Select.Changed, "#ho-agent")
+    def _agent_changed(self, event: Select.Changed) -> None:
+        if isinstance(event.value, str) and event.value != self.agent_id:
+            self.agent_id = event.value
+            self.reload()
+
+    @on(Button.Pressed, "#ho-go")
+    def action_handoff(self) -> None:
+        target = self.query_one("#ho-target", Select).value
+        if not isinstance(target, str):
+            self.notify(t("followups.handoff_ui.pick_target"), severity="warning")
+            return
+        if self.items is None or self.busy:
+            return
+        self.busy = True
+        self._handoff(self.agent_id, target, self.query_one("#ho-note", Input).value, self.items)
+
+    @work(thread=True, exclusive=True, group="ho-go")
+    def _handoff(self, source: str, target: str, note: str, items: handoff.OpenItems) -> None:
+        try:
+            result = handoff.reassign_all(self.ctx, source, target, followup_ids=items.followup_ids(),
+                                          case_ids=items.case_ids(), note=note)
+        except (FollowUpError, StoreError) as exc:
+            self.post_message(HandedOff(None, str(exc)))
+            return
+        self.post_message(HandedOff(result))
+
+    @on(HandedOff)
+    def _handed_off(self, message: HandedOff) -> None:
+        self.busy = False
+        if message.result is None:
+            self.notify(message.error, severity="error", timeout=8)
+            return
+        result = message.result
+        skipped = len(result.followups.skipped) + len(result.skipped_cases)
+        self.notify(t("followups.handoff_ui.done", followups=len(result.followups.changed), cases=len(result.cases),
+                      skipped=skipped), severity="warning" if skipped else "information")
+        self.reload()
+
+    def action_close(self) -> None:
+        self.app.pop_screen()

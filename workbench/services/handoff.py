@@ -1,0 +1,128 @@
+"""Shift hand-off: everything one agent still has open, and moving it to a colleague in one go.
+
+At the end of a shift (or when someone falls ill) nothing promised to a customer may fall between two
+agents: open follow-ups, promised actions (follow-ups of kind ``promised_action``), compensation
+requests still waiting for a lead, and cases whose SLA is about to run out. :func:`reassign_all` moves
+the chosen follow-ups and cases in ONE transaction and leaves a hand-off note on each case, so the new
+agent reads why the case is theirs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from workbench import changes, sla
+from workbench.context import Context
+from workbench.i18n import t
+from workbench.ids import new_id
+from workbench.services import followups
+from workbench.services.followup_model import OPEN_SQL, BulkResult, FollowUpError, agent_row
+from workbench.timefmt import to_db
+
+LIMIT = 500
+
+
+@dataclass
+class OpenItems:
+    """What one agent has open; each list is bounded by LIMIT (counts say how many there are in all)."""
+
+    agent: dict[str, Any]
+    followups: list[dict[str, Any]] = field(default_factory=list)
+    promised: list[dict[str, Any]] = field(default_factory=list)
+    approvals: list[dict[str, Any]] = field(default_factory=list)
+    sla_risk: list[dict[str, Any]] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def case_ids(self) -> list[str]:
+        """Cases that move with the hand-off: pending approvals and SLAs at risk."""
+        ids = [r["case_id"] for r in self.approvals if r.get("case_id")] + [r["id"] for r in self.sla_risk]
+        return list(dict.fromkeys(ids))
+
+    def followup_ids(self) -> list[str]:
+        return [r["id"] for r in self.followups + self.promised]
+
+
+def open_items(ctx: Context, agent_id: str) -> OpenItems:
+    """Everything ``agent_id`` has open right now."""
+    agent = agent_row(ctx.store.conn, agent_id)
+    pol, now = sla.policy(ctx), ctx.clock.now()
+    rows = ctx.store.query(
+        followups._CASE_SELECT + f"WHERE f.owner_id = ? AND f.{OPEN_SQL} ORDER BY f.due_at, f.id LIMIT ?",
+        (agent_id, LIMIT * 2))
+    decorated = followups.decorate(ctx, rows)
+    items = OpenItems(agent)
+    items.followups = [r for r in decorated if r["kind"] != "promised_action"][:LIMIT]
+    items.promised = [r for r in decorated if r["kind"] == "promised_action"][:LIMIT]
+    items.approvals = [dict(r) for r in ctx.store.query(
+        "SELECT p.id, p.case_id, p.action, p.amount_fen, p.reason, p.created_at, c.subject AS case_subject, "
+        "cu.name AS customer_name FROM compensations p LEFT JOIN cases c ON c.id = p.case_id "
+        "LEFT JOIN customers cu ON cu.id = p.customer_id "
+        "WHERE p.status = 'requested' AND p.agent_id = ? ORDER BY p.created_at LIMIT ?", (agent_id, LIMIT))]
+    horizon = to_db(now + timedelta(minutes=pol.at_risk_minutes))
+    path_kinds = [k for k, v in pol.targets.items() if v.target == "resolution_path"] or ["-"]
+    marks = ", ".join("?" for _ in path_kinds)
+    risk = ctx.store.query(
+        "SELECT c.id, c.subject, c.sla_kind, c.sla_due_at, c.first_response_at, c.stage, c.status, "
+        "cu.name AS customer_name FROM cases c JOIN customers cu ON cu.id = c.customer_id "
+        "WHERE c.status IN ('open', 'pending') AND c.assignee_id = ? AND c.sla_due_at <= ? "
+        f"AND ((c.sla_kind NOT IN ({marks}) AND c.first_response_at IS NULL) "
+        f"OR (c.sla_kind IN ({marks}) AND c.stage NOT IN ('resolve', 'close'))) "
+        "ORDER BY c.sla_due_at LIMIT ?", (agent_id, horizon, *path_kinds, *path_kinds, LIMIT))
+    items.sla_risk = [dict(r, remaining=sla.remaining_seconds(r["sla_due_at"], now)) for r in risk]
+    items.counts = {
+        "followups": len(items.followups), "promised": len(items.promised),
+        "approvals": len(items.approvals), "sla_risk": len(items.sla_risk),
+        "overdue": sum(1 for r in decorated if r["display_status"] == "overdue"),
+    }
+    return items
+
+
+@dataclass
+class HandoffResult:
+    followups: BulkResult
+    cases: list[str] = field(default_factory=list)
+    skipped_cases: list[tuple[str, str]] = field(default_factory=list)
+
+
+def reassign_all(ctx: Context, from_agent: str, to_agent: str, *, followup_ids: list[str] | None = None,
+                 case_ids: list[str] | None = None, note: str = "", lang: str | None = None) -> HandoffResult:
+    """Move follow-ups and cases from one agent to another, all in one transaction.
+
+    Without explicit ids, everything :func:`open_items` lists moves. Only the agent themself or a
+    lead may hand off; cases already reassigned to someone else meanwhile are skipped, not taken.
+    """
+    if from_agent == to_agent:
+        raise FollowUpError("same_owner", lang, agent=to_agent)
+    target = agent_row(ctx.store.conn, to_agent, lang)
+    source = agent_row(ctx.store.conn, from_agent, lang)
+    actor = ctx.agent() or {}
+    if actor.get("role") != "lead" and actor.get("id") != from_agent:
+        raise FollowUpError("not_allowed", lang, id=from_agent)
+    if followup_ids is None or case_ids is None:
+        items = open_items(ctx, from_agent)
+        followup_ids = items.followup_ids() if followup_ids is None else followup_ids
+        case_ids = items.case_ids() if case_ids is None else case_ids
+    body = t("followups.handoff.case_note", lang, source=source["name"], target=target["name"]) + (
+        f" {note.strip()}" if note.strip() else "")
+    now = to_db(ctx.clock.now())
+    with ctx.store.write() as conn:
+        moved = followups.reassign(ctx, followup_ids, to_agent, note, lang) if followup_ids else BulkResult()
+        result = HandoffResult(moved)
+        for case_id in dict.fromkeys(case_ids):
+            case = conn.execute("SELECT assignee_id, version FROM cases WHERE id = ?", (case_id,)).fetchone()
+            if case is None:
+                result.skipped_cases.append((case_id, t("followups.error.case_missing", lang, case=case_id)))
+                continue
+            if case["assignee_id"] != from_agent:
+                result.skipped_cases.append((case_id, t("followups.handoff.not_theirs", lang, case=case_id)))
+                continue
+            changes.update(conn, ctx.clock, "cases", case_id,
+                           {"assignee_id": to_agent, "updated_at": now, "version": int(case["version"]) + 1},
+                           ctx.agent_id)
+            changes.insert(conn, ctx.clock, "case_notes", {
+                "id": new_id("n"), "case_id": case_id, "agent_id": ctx.agent_id or from_agent,
+                "kind": "handoff", "body": body, "at": now}, ctx.agent_id)
+            result.cases.append(case_id)
+    return result
