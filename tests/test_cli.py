@@ -31,7 +31,7 @@ def test_locate_prints_paths_and_honours_env(tmp_path: Path) -> None:
 def test_corrupt_cache_is_reported_and_untouched(tmp_path: Path) -> None:
     db = tmp_path / "bad.db"
     db.write_bytes(b"garbage" * 500)
-    result = run("demo-data", "--out", str(db), "--db", str(db))
+    result = run("followups", "--db", str(db))
     assert result.returncode == 2
     assert str(db) in result.stderr and "损坏" in result.stderr
     assert db.read_bytes() == b"garbage" * 500
