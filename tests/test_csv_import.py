@@ -1,0 +1,202 @@
+"""Platform order exports (淘宝/天猫 GBK, 京东 GBK item rows, 抖店 UTF-8 BOM, generic, a TOML mapping)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from adapters.csv_import import CsvImportError, import_file
+from workbench.cli import main
+from workbench.config import ConfigError
+
+DATA = Path(__file__).parent / "data" / "csv"
+TAOBAO, JD, DOUYIN = DATA / "taobao_orders_gbk.csv", DATA / "jd_orders_gbk.csv", DATA / "douyin_orders_utf8bom.csv"
+
+
+def outbox(ctx) -> int:
+    return ctx.store.scalar("SELECT count(*) FROM outbox")
+
+
+def order(ctx, platform: str, number: str):
+    return ctx.store.one("SELECT * FROM orders WHERE platform = ? AND order_no = ?", (platform, number))
+
+
+def test_taobao_gbk_export(ctx):
+    report = import_file(ctx, TAOBAO, platform="taobao")
+    assert (report.encoding, report.rows, report.orders, report.created) == ("GBK/GB18030", 12, 7, 7)
+    rejected = {(r.row, r.column) for r in report.rejects if not r.kept}
+    assert rejected == {(7, "买家实际支付金额"), (8, "订单编号"), (9, "订单编号"), (10, "订单创建时间"), (12, "订单状态")}
+    assert [(r.row, r.column) for r in report.rejects if r.kept] == [(11, "联系手机")]
+    assert report.duplicates == 1 and report.rejected_rows == 5
+    reasons = {r.row: r.reason for r in report.rejects}
+    assert "第 2 行" in reasons[8] and "科学计数法" in reasons[9] and "交易异常待处理" in reasons[12]
+    first = order(ctx, "taobao", "3725148880193652871")  # ="…" guard removed
+    assert (first["status"], first["paid_fen"], first["phone"]) == ("completed", 19900, "13857146612")
+    assert first["created_at"] == "2026-11-10T16:03:12Z"  # 00:03:12 shop time (Asia/Shanghai)
+    big = order(ctx, "taobao", "3725160023318877402")
+    assert (big["total_fen"], big["phone"], big["status"]) == (132900, "138****0021", "shipped")  # ¥1,329.00
+    refunded = order(ctx, "taobao", "3725133344556677889")
+    assert (refunded["status"], refunded["refunded_fen"]) == ("refunded", 19900)
+    ship = ctx.store.one("SELECT * FROM shipments WHERE order_id = ?", (first["id"],))
+    assert (ship["tracking_no"], ship["carrier_code"], ship["status"]) == ("YT7384920183746", "yuantong", "pending")
+    buyer = ctx.store.one("SELECT * FROM customers WHERE id = ?", (first["customer_id"],))
+    assert (buyer["name"], buyer["nick"], buyer["external_id"], buyer["source"]) == \
+        ("王磊", "wangxiaoer2018", "wangxiaoer2018", "taobao")
+    hostile = order(ctx, "taobao", "3725188899900011122")  # stored verbatim, cleaned only on display
+    assert hostile["receiver"] == "黄\u202e丽"
+    assert ctx.store.scalar("SELECT title FROM order_items WHERE order_id = ?", (hostile["id"],)).startswith("[bold red]")
+
+
+def test_reimport_updates_and_never_duplicates(ctx, tmp_path):
+    import_file(ctx, TAOBAO, platform="taobao")
+    before = outbox(ctx), ctx.store.scalar("SELECT count(*) FROM customers"), ctx.store.scalar("SELECT count(*) FROM orders")
+    again = import_file(ctx, TAOBAO, platform="taobao")
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 7)
+    assert (outbox(ctx), ctx.store.scalar("SELECT count(*) FROM customers"),
+            ctx.store.scalar("SELECT count(*) FROM orders")) == before
+    changed = tmp_path / "changed.csv"
+    changed.write_bytes(TAOBAO.read_bytes().replace("买家已付款，等待卖家发货".encode("gb18030"),
+                                                    "卖家已发货，等待买家确认".encode("gb18030")))
+    third = import_file(ctx, changed, platform="taobao")
+    assert (third.created, third.updated, third.unchanged) == (0, 1, 6)
+    assert order(ctx, "taobao", "3725166677788899900")["status"] == "shipped"
+    assert outbox(ctx) == before[0] + 1  # exactly the one changed order
+
+
+def test_jd_item_rows_group_into_orders(ctx):
+    report = import_file(ctx, JD, platform="jd")
+    assert (report.orders, report.created) == (3, 3)
+    assert [(r.row, r.column) for r in report.rejects] == [(6, "订单号"), (7, "应付金额")]
+    assert "第 5 行" in report.rejects[0].reason
+    two = order(ctx, "jd", "301234567890")
+    assert two["total_fen"] == 48800  # order amount is repeated on each line, not summed
+    skus = [r[0] for r in ctx.store.query("SELECT sku FROM order_items WHERE order_id = ? ORDER BY sku", (two["id"],))]
+    assert skus == ["BL-0806", "KC-0350"]
+    assert ctx.store.scalar("SELECT qty FROM order_items WHERE sku = 'PB-2001'") == 2  # duplicate line not added
+
+
+def test_douyin_bom_export_with_encrypted_receivers(ctx):
+    report = import_file(ctx, DOUYIN, platform="douyin")
+    assert report.encoding == "UTF-8 (BOM)" and report.orders == 3
+    assert {(r.row, r.kept) for r in report.rejects} == {(4, False), (5, True), (7, False)}
+    kettle = order(ctx, "douyin", "6921834412345678901")  # tab-guarded id
+    assert (kettle["paid_fen"], kettle["phone"], kettle["receiver"]) == (26800, "177****1234", "张*")  # summed lines
+    ship = ctx.store.one("SELECT * FROM shipments WHERE order_id = ?", (kettle["id"],))
+    assert (ship["carrier"], ship["tracking_no"], ship["shipped_at"]) == ("中通快递", "78612345678901",
+                                                                         "2026-11-18T01:30:00Z")
+    hidden = order(ctx, "douyin", "6921834498765432101")
+    assert hidden["receiver"] is None and hidden["phone"] is None and hidden["address"] == "江苏省 苏州市 工业园区 娄葑街道"
+    buyer = ctx.store.one("SELECT * FROM customers WHERE id = ?", (hidden["customer_id"],))
+    assert buyer["external_id"] == "order:6921834498765432101" and buyer["name"] == "匿名买家"
+    assert order(ctx, "douyin", "6921834455555555501")["status"] == "refunded"  # 售后状态 退款成功
+
+
+def test_generic_layout_and_customer_totals(ctx):
+    report = import_file(ctx, DATA / "generic_orders.csv")
+    assert report.created == 2 and [(r.row, r.column) for r in report.rejects] == [(4, "paid")]
+    buyer = ctx.store.one("SELECT * FROM customers WHERE external_id = 'wx_oA1b2c'")
+    assert (buyer["order_count"], buyer["lifetime_value_fen"], buyer["email"]) == (2, 138890, "hexiao@example.com")
+
+
+def test_masked_phone_never_replaces_a_full_one(ctx, tmp_path):
+    import_file(ctx, DATA / "generic_orders.csv")
+    masked = tmp_path / "masked.csv"
+    masked.write_text((DATA / "generic_orders.csv").read_text("utf-8").replace("13812340000", "138****0000"), "utf-8")
+    import_file(ctx, masked)
+    assert ctx.store.scalar("SELECT phone FROM customers WHERE external_id = 'wx_oA1b2c'") == "13812340000"
+    assert ctx.store.scalar("SELECT phone FROM orders WHERE order_no = 'WB-2026-0001'") == "13812340000"
+
+
+def test_mapping_file_for_another_layout(ctx):
+    report = import_file(ctx, DATA / "youzan_orders.csv", mapping_file=DATA / "youzan_mapping.toml")
+    assert report.created == 2 and report.rejects == []
+    row = order(ctx, "youzan", "E20261121123456789012345")
+    assert (row["status"], row["paid_fen"], row["created_at"]) == ("shipped", 32900, "2026-11-21T06:30:00Z")
+
+
+def test_bad_mapping_file_names_file_line_and_key(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('platform = "x"\n[columns]\norder_no = "单号"\nbuyer_age = "年龄"\n', "utf-8")
+    with pytest.raises(ConfigError) as raised:
+        import_file(None, DATA / "generic_orders.csv", mapping_file=bad)  # type: ignore[arg-type]
+    assert raised.value.line == 4 and raised.value.key == "columns.buyer_age" and "bad.toml" in str(raised.value)
+
+
+def test_missing_columns_name_them_and_the_mapping_to_use(ctx):
+    with pytest.raises(CsvImportError) as raised:
+        import_file(ctx, DOUYIN, platform="taobao")
+    message = str(raised.value)
+    assert raised.value.kind == "missing_columns" and "订单编号" in message and "买家实际支付金额" in message
+    assert "--platform douyin" in message
+    assert ctx.store.scalar("SELECT count(*) FROM orders") == 0
+
+
+def test_undecodable_file_is_refused_with_the_line(ctx, tmp_path):
+    broken = tmp_path / "broken.csv"
+    broken.write_bytes("订单号,金额\n1,2\n".encode("utf-8") + b"\x80\xff\xfe,3\n")
+    with pytest.raises(CsvImportError) as raised:
+        import_file(ctx, broken)
+    assert raised.value.kind == "encoding" and "第 3 行" in str(raised.value)
+    with pytest.raises(CsvImportError) as forced:
+        import_file(ctx, TAOBAO, platform="taobao", encoding="utf-8")
+    assert forced.value.kind == "encoding"
+
+
+def test_bad_file_keeps_what_is_stored(ctx, tmp_path):
+    import_file(ctx, TAOBAO, platform="taobao")
+    before = ctx.store.scalar("SELECT count(*) FROM orders"), outbox(ctx)
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(CsvImportError):
+        import_file(ctx, empty, platform="taobao")
+    assert (ctx.store.scalar("SELECT count(*) FROM orders"), outbox(ctx)) == before
+
+
+def test_progress_callback(ctx):
+    calls: list[tuple[int, int]] = []
+    import_file(ctx, TAOBAO, platform="taobao", progress=lambda done, total: calls.append((done, total)), batch=3)
+    assert calls == [(0, 7), (3, 7), (6, 7), (7, 7)]
+
+
+def test_cli_json_text_and_rejects_file(ctx, tmp_path, capsys):
+    db = str(ctx.store.path)
+    code = main(["--db", db, "import", "csv", str(TAOBAO), "--platform", "taobao", "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 1 and report["created"] == 7 and report["rejected_rows"] == 5
+    rejects = tmp_path / "rejects.csv"
+    code = main(["--db", db, "import", "csv", str(TAOBAO), "--platform", "taobao", "--rejects", str(rejects)])
+    out = capsys.readouterr().out
+    assert code == 1 and "无变化 7" in out and "第 7 行" in out
+    assert "\x1b" not in out
+    with open(rejects, encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 6 and rows[0]["row"] == "7"
+    assert main(["--db", db, "import", "csv", str(DOUYIN), "--platform", "taobao"]) == 2
+    assert "--platform douyin" in capsys.readouterr().err
+
+
+def test_a_refused_record_is_rolled_back_alone(ctx):
+    """Shared ingest: a record the database refuses leaves no half-written rows and spoils no neighbour."""
+    from datetime import datetime, timezone
+
+    from workbench.services import ingest
+
+    ctx.store.conn.execute("CREATE TEMP TRIGGER refuse BEFORE INSERT ON orders WHEN NEW.order_no = 'BAD' "
+                           "BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END")
+    at = datetime(2026, 11, 20, tzinfo=timezone.utc)
+
+    def rec(number: str, buyer: str) -> ingest.OrderIn:
+        return ingest.OrderIn("taobao", number, ingest.CustomerIn("taobao", buyer, buyer), "paid", at, 100, 100,
+                              shipments=[ingest.ShipmentIn(f"YT{number}", "圆通速递", events=[
+                                  ingest.EventIn(at, "快件已揽收")])], ref=number)
+
+    result = ingest.upsert_orders(ctx, [rec("A1", "a"), rec("BAD", "b"), rec("B1", "b")])
+    assert (result.created, [p.ref for p in result.problems]) == (2, ["BAD"])
+    assert "refused by test trigger" in result.problems[0].reason
+    assert {r[0] for r in ctx.store.query("SELECT order_no FROM orders")} == {"A1", "B1"}
+    assert ctx.store.scalar("SELECT count(*) FROM customers WHERE external_id = 'b'") == 1
+    assert ctx.store.scalar("SELECT count(*) FROM outbox WHERE entity = 'orders' AND payload LIKE '%BAD%'") == 0
+    assert len(result.shipments_with_events) == 2
