@@ -25,8 +25,9 @@ from workbench.money import format_fen
 
 def order_status_label(status: str) -> str:
     """Order status in the agent's language (unknown platform statuses are shown as they came)."""
-    label = t(f"main.order_status_{status}")
-    return sanitize.one_line(status, 10) if label.startswith("main.") else label
+    key = f"data.order_status.{status}"
+    label = t(key)
+    return sanitize.one_line(status, 10) if label == key else label
 
 
 class CustomerPanel(VerticalScroll):
