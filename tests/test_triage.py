@@ -1,0 +1,226 @@
+"""Triage engine: intents on messy real-world messages, emotion, urgency rules, priority, cues,
+determinism, bad input, rule-file validation, and the labelled dev/hold-out figures."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from workbench.triage import EMOTIONS, INTENTS, triage
+from workbench.triage import rules as rules_mod
+from workbench.triage.evaluate import evaluate
+
+DATA = Path(__file__).parent / "data"
+
+
+def load(name: str) -> list[dict]:
+    return [json.loads(line) for line in (DATA / name).read_text("utf-8").splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("在吗？订单 JD2311209987 到哪了", "where_is_order"),
+    ("[订单卡片] 订单号：TB1 商品：台灯 状态：已发货\n大概几号能到", "where_is_order"),
+    ("物流四天没动了 卡在中转站", "delivery_problem"),
+    ("显示签收了但我根本没收到", "delivery_problem"),
+    ("亲 拆开发现杯子碎了 [图片]", "damaged_item"),
+    ("我买的是黑色 发来的是白色", "wrong_or_missing_item"),
+    ("鞋子小了 能换大一码吗", "size_or_exchange"),
+    ("能直接换货吗 不想退款", "size_or_exchange"),  # "不想退款" must not vote for a refund
+    ("不想要了 可以七天无理由退货吗", "return_refund_request"),
+    ("退款什么时候到账", "refund_status"),
+    ("退货寄回去一周了还没退款", "refund_status"),
+    ("洗衣机用了三个月不转了 能上门维修吗", "warranty_repair"),
+    ("这个怎么连WiFi 说明书看不懂", "product_usage"),
+    ("发漂能今天开吗 要报销", "invoice"),  # typo 发漂 → 发票
+    ("昨天买的今天降价了 能退差价吗", "price_promo"),
+    ("地址填错了 还没发货能改吗", "order_change"),
+    ("客服推来推去 我要投诉", "complaint"),
+    ("这款还有货吗", "other"),
+    ("在吗", "other"),
+    ("hi 我的order什么时候ship", "where_is_order"),
+    ("The mug arrived broken", "damaged_item"),
+    ("I need to change my shipping address", "order_change"),
+    ("has my refund been processed yet?", "refund_status"),
+])
+def test_intents_on_messy_messages(text: str, intent: str) -> None:
+    assert triage(text).intent == intent
+
+
+def test_specific_phrase_beats_the_generic_word_it_contains() -> None:
+    result = triage("退款进度怎么查")
+    assert result.intent == "refund_status"
+    assert "return_refund_request" not in dict(result.scores)  # 退款 was shadowed by 退款进度
+
+
+def test_several_questions_the_first_concern_wins() -> None:
+    assert triage("快递三天没动了 另外发票能开吗").intent == "delivery_problem"
+    assert triage("发票能开吗 另外快递三天没动了").intent == "invoice"
+
+
+@pytest.mark.parametrize("text, emotion", [
+    ("你好 请问能开发票吗", "calm"),
+    ("急用！明天就要 能今天发吗", "anxious"),
+    ("在吗在吗 快递到哪了 😭", "anxious"),
+    ("什么破快递 垃圾 再不到我就差评", "angry"),
+    ("第三次收到破损的了！！你们仓库是不是专门挑坏的发", "angry"),
+    ("😡😡 退款呢？？骗子", "angry"),
+    ("你好 空气炸锅第一次用要先空烧吗", "calm"),  # 气炸 inside 空气炸锅 is not anger
+    ("what the fuck is wrong with my order", "angry"),
+])
+def test_emotion(text: str, emotion: str) -> None:
+    assert triage(text).emotion == emotion
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("再不处理我就打12315", "threat"),
+    ("我要曝光你们", "threat"),
+    ("电热毯插头冒烟了", "safety"),
+    ("热水器漏电 家人被电了一下", "safety"),
+    ("同一个订单扣了两次钱", "money_twice"),
+    ("I was charged twice for one order", "money_twice"),
+])
+def test_urgent_for_threats_safety_and_double_charges_even_when_calm(text: str, kind: str) -> None:
+    result = triage(text)
+    assert result.urgent
+    assert any(c.kind == kind for c in result.cues)
+
+
+def test_not_urgent_for_a_calm_question() -> None:
+    result = triage("请问保修期多久")
+    assert (result.urgent, result.emotion) == (False, "calm")
+
+
+def test_priority_rises_with_emotion_vip_wait_and_intent() -> None:
+    calm = triage("请问发票怎么开").priority
+    assert triage("请问发票怎么开", vip_level=3).priority == calm + 15
+    assert triage("请问发票怎么开", waited_minutes=20).priority == calm + 10
+    assert triage("请问发票怎么开", waited_minutes=10_000).priority == calm + 20  # capped
+    assert triage("垃圾服务 我要投诉").priority > triage("我想反馈一下客服态度").priority > calm
+    assert 0 <= triage("垃圾！！骗子！！12315 曝光", vip_level=99, waited_minutes=9e9).priority <= 100
+
+
+def test_result_carries_cues_playbook_language_and_is_deterministic() -> None:
+    text = "收到的水壶外壳裂了😡 我要投诉"
+    first = triage(text)
+    assert first == triage(text)
+    assert first.intent == "damaged_item" and first.playbook == "damaged_item" and first.lang == "zh"
+    labels = first.cue_labels
+    assert any(label.startswith("damaged_item:") for label in labels)
+    assert "threat:投诉" in labels
+    data = first.as_dict()
+    assert data["cues"] == labels and json.dumps(data, ensure_ascii=False)
+    assert triage("where is my parcel").lang == "en"
+
+
+def test_every_intent_maps_to_a_playbook_id() -> None:
+    rules = rules_mod.load()
+    assert set(rules.playbooks) == set(INTENTS)
+    declared: dict[str, str] = {}
+    for path in Path(__file__).resolve().parents[1].joinpath("playbooks").glob("*.toml"):
+        import tomllib
+
+        data = tomllib.loads(path.read_text("utf-8"))
+        for intent in data.get("intents", []):
+            declared[intent] = data["id"]
+    if declared:  # the playbook files are the source of truth when present
+        assert {i: rules.playbooks[i] for i in declared} == declared
+
+
+@pytest.mark.parametrize("text", ["", None, "   \n\t", "\x00\x01\x02", "\ufffd" * 50, "[/]", "\x1b]52;c;ZQ==\x07",
+                                  "退" * 100_000, "🙂" * 3000, "\u202e退款\u202c"])
+def test_odd_input_never_crashes(text: str | None) -> None:
+    result = triage(text)
+    assert result.intent in INTENTS and result.emotion in EMOTIONS
+
+
+def test_hostile_strings_corpus(shared_data: Path) -> None:
+    for line in (shared_data / "hostile" / "strings.jsonl").read_text("utf-8").splitlines():
+        row = json.loads(line)
+        text = row["text"] * int(row.get("repeat", 1))
+        assert triage(text).intent in INTENTS
+
+
+def test_broken_rule_files_are_reported_with_file_and_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = rules_mod._read
+
+    def broken(patch: dict) -> None:
+        def read(name: str) -> dict:
+            data = real(name)
+            if name == "rules_zh.toml":
+                data = {**data, **patch}
+            return data
+        monkeypatch.setattr(rules_mod, "_read", read)
+        rules_mod.load.cache_clear()
+
+    try:
+        broken({"intents": {"refunds": {"w3": ["退"]}}})
+        with pytest.raises(rules_mod.RulesError, match=r"rules_zh.toml \[intents.refunds\]: unknown intent"):
+            rules_mod.load()
+        broken({"intents": {"invoice": {"re": [["(unclosed", 3]]}}})
+        with pytest.raises(rules_mod.RulesError, match=r"\[intents.invoice\].re\[1\]: regex .* does not compile"):
+            rules_mod.load()
+        broken({"emotion": {"angry": {"w3": "垃圾"}}})
+        with pytest.raises(rules_mod.RulesError, match=r"\[emotion.angry\].w3: expected a list"):
+            rules_mod.load()
+    finally:
+        monkeypatch.undo()
+        rules_mod.load.cache_clear()
+    assert triage("发票").intent == "invoice"
+
+
+def test_labelled_sets_are_big_varied_and_disjoint() -> None:
+    dev, hold = load("triage_dev.jsonl"), load("triage_holdout.jsonl")
+    assert len(dev) + len(hold) >= 300
+    assert 0.2 <= len(hold) / (len(dev) + len(hold)) <= 0.3
+    assert not {r["id"] for r in dev} & {r["id"] for r in hold}
+    for records in (dev, hold):
+        assert {r["intent"] for r in records} == set(INTENTS)
+        assert {r["emotion"] for r in records} == set(EMOTIONS)
+        assert all(r["intent"] in INTENTS and isinstance(r["urgent"], bool) for r in records)
+    langs = Counter(r["lang"] for r in dev + hold)
+    assert langs["zh"] > langs["en"] > 50  # mostly Chinese, plus the mapped Bitext English
+
+
+def test_dev_set_figures_meet_the_targets() -> None:
+    report = evaluate(load("triage_dev.jsonl"))
+    assert report.intent_accuracy >= 0.85
+    assert report.angry_recall >= 0.90
+    assert report.urgent_accuracy >= 0.90
+
+
+def test_holdout_figures() -> None:
+    """The hold-out was never used for tuning. Intent accuracy meets the 85 % target; angry recall
+    was 80 % (12 of 15) on the first and every later run, below the 90 % target: the floor here
+    guards against regressions, the README reports the real figure."""
+    report = evaluate(load("triage_holdout.jsonl"))
+    assert report.intent_accuracy >= 0.85
+    assert report.angry_recall >= 0.75
+    assert report.angry_precision >= 0.85
+
+
+def test_triage_case_saves_the_result_with_its_outbox_entry(ctx) -> None:
+    from workbench.triage.service import triage_case
+
+    now = "2026-11-23T01:30:00Z"  # 30 minutes before the frozen clock
+    with ctx.store.write() as conn:
+        conn.execute("INSERT INTO customers (id, name, vip_level, created_at, updated_at) VALUES ('cu1', '王磊', 2, ?, ?)",
+                     (now, now))
+        conn.execute("INSERT INTO cases (id, customer_id, subject, opened_at, updated_at) VALUES ('c1', 'cu1', '', ?, ?)",
+                     (now, now))
+        conn.execute("INSERT INTO messages (id, case_id, author, body, at) VALUES "
+                     "('m1', 'c1', 'customer', '在吗 收到的水壶外壳裂了', ?), ('m2', 'c1', 'customer', '垃圾！我要投诉', ?), "
+                     "('m3', 'c1', 'agent', '您好,我是李娜', ?)", (now, now, now))
+    before = ctx.store.scalar("SELECT count(*) FROM outbox")
+    result = triage_case(ctx, "c1")
+    row = dict(ctx.store.one("SELECT * FROM cases WHERE id = 'c1'"))
+    assert (row["intent"], row["emotion"], row["urgent"], row["playbook_id"]) == ("damaged_item", "angry", 1, "damaged_item")
+    assert row["priority"] == result.priority and json.loads(row["cues"]) == result.cue_labels
+    assert result.priority == triage("在吗 收到的水壶外壳裂了\n垃圾！我要投诉", vip_level=2, waited_minutes=30).priority
+    assert ctx.store.scalar("SELECT count(*) FROM outbox") == before + 1
+    triage_case(ctx, "c1")  # nothing changed: nothing written
+    assert ctx.store.scalar("SELECT count(*) FROM outbox") == before + 1
+    with pytest.raises(LookupError):
+        triage_case(ctx, "nope")
