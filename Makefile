@@ -20,7 +20,7 @@ test: $(STAMP)
 	$(VENV)/bin/python -m pytest -q $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	for b in bench/*.py; do $(VENV)/bin/python $$b || exit 1; done
+	for b in bench/[a-z]*.py; do echo "== $$b"; $(VENV)/bin/python $$b || exit 1; done
 
 clean-venv:
 	rm -rf $(VENV)

@@ -11,7 +11,7 @@ import sqlite3
 import sys
 import time
 
-from common import ROOT, large_db, pct, table
+from _common import ROOT, large_db, pct, table
 
 sys.path.insert(0, str(ROOT))
 

@@ -18,7 +18,7 @@ import sys
 import termios
 import time
 
-from common import ROOT, env_for_bench, large_db, median, table
+from _common import ROOT, env_for_bench, large_db, median, table
 
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 COLS, ROWS = 120, 40
@@ -66,7 +66,7 @@ def main() -> None:
     marker = first_order_no(db).encode()
     bare, work = [], []
     for _ in range(RUNS):
-        bare.append(time_to_marker([sys.executable, str(ROOT / "bench" / "bare_app.py")], b"BARE-READY"))
+        bare.append(time_to_marker([sys.executable, str(ROOT / "bench" / "_bare_app.py")], b"BARE-READY"))
         work.append(time_to_marker([sys.executable, "-m", "workbench", "--db", db, "--agent", "a-lina"], marker))
     ratio = median(work) / median(bare)
     table(

@@ -31,7 +31,8 @@ from workbench import sanitize
 from workbench.context import Context
 from workbench.i18n import t
 from workbench.money import format_fen
-from workbench.services import cases, compensation, followups
+from workbench.services import cases, compensation, followups, kb
+from workbench.triage.service import triage_case
 from workbench.services.status import HeaderStatus, header_status
 from workbench.store import StoreError
 
@@ -177,6 +178,9 @@ class MainScreen(Screen[None]):
     def load_case(self, case_id: str) -> None:
         try:
             view = cases.load(self.ctx, case_id, with_kb=False)
+            if cases.needs_triage(view.case) and view.messages:
+                triage_case(self.ctx, case_id)
+                view = cases.load(self.ctx, case_id, with_kb=False)
         except (StoreError, LookupError) as exc:
             self.post_message(WorkFailed("case", str(exc)))
             return
@@ -307,9 +311,17 @@ class MainScreen(Screen[None]):
 
     @on(KbSuggestions.InsertArticle)
     def _insert_article(self, event: KbSuggestions.InsertArticle) -> None:
-        snippet = cases.kb_snippet(self.ctx, event.article_id)
+        self.load_snippet(event.article_id)
+
+    @work(thread=True, exclusive=True, group="snippet")
+    def load_snippet(self, article_id: str) -> None:
+        try:
+            snippet = kb.reply_snippet(self.ctx.store.conn, article_id)
+        except (StoreError, LookupError) as exc:
+            self.post_message(WorkFailed("kb", str(exc)))
+            return
         if snippet:
-            self.query_one(Composer).insert_text(snippet)
+            self.app.call_from_thread(self.query_one(Composer).insert_text, snippet)
 
     @on(ConversationView.ReadFull)
     def _read_full(self, event: ConversationView.ReadFull) -> None:

@@ -74,14 +74,6 @@ def due_followup_cases(ctx: Context, agent_id: str) -> set[str]:
     return {r[0] for r in rows}
 
 
-def kb_snippet(ctx: Context, article_id: str, limit: int = 160) -> str:
-    """The opening of an article, for inserting into a reply."""
-    body = ctx.store.scalar("SELECT body FROM kb_articles WHERE id = ?", (article_id,))
-    if not body:
-        return ""
-    return body[:limit].rstrip() + ("…" if len(body) > limit else "")
-
-
 @dataclass
 class CaseView:
     """Everything the main screen shows for one case, loaded in one go by a thread worker."""
@@ -111,6 +103,11 @@ def order_detail(ctx: Context, order_id: str) -> tuple[list[dict[str, Any]], lis
             (shipments[0]["id"], EVENTS_LIMIT),
         ))
     return items, shipments, events
+
+
+def needs_triage(case: dict[str, Any]) -> bool:
+    """A case that arrived without triage (from the hub, an import, a proactive contact)."""
+    return case.get("intent") in (None, "", "other") and case.get("cues") in (None, "", "[]")
 
 
 def load(ctx: Context, case_id: str, with_kb: bool = True) -> CaseView:
