@@ -31,8 +31,7 @@ from workbench import sanitize
 from workbench.context import Context
 from workbench.i18n import t
 from workbench.money import format_fen
-from workbench.services import cases, compensation, followups, kb
-from workbench.triage.service import triage_case
+from workbench.services import cases
 from workbench.services.status import HeaderStatus, header_status
 from workbench.store import StoreError
 
@@ -163,6 +162,8 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="notices")
     def check_notices(self) -> None:
+        from workbench.services import compensation, followups  # off the first paint's path
+
         try:
             decisions = compensation.unseen_decisions(self.ctx)
             due = followups.refresh_states(self.ctx)
@@ -179,6 +180,8 @@ class MainScreen(Screen[None]):
         try:
             view = cases.load(self.ctx, case_id, with_kb=False)
             if cases.needs_triage(view.case) and view.messages:
+                from workbench.triage.service import triage_case
+
                 triage_case(self.ctx, case_id)
                 view = cases.load(self.ctx, case_id, with_kb=False)
         except (StoreError, LookupError) as exc:
@@ -315,6 +318,8 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="snippet")
     def load_snippet(self, article_id: str) -> None:
+        from workbench.services import kb
+
         try:
             snippet = kb.reply_snippet(self.ctx.store.conn, article_id)
         except (StoreError, LookupError) as exc:

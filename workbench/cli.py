@@ -92,13 +92,30 @@ def run_app(args: argparse.Namespace) -> int:
     ctx.agent_id = opt(args, "agent") or ctx.settings.agent.id or "a-lina"
     if ctx.agent_id not in known:
         raise UnknownAgent(ctx.agent_id, known)
-    from adapters.hubs import resolve_url, runner_for
-    from adapters.sources import build_sources
     from workbench.app import create_app
 
-    runner = runner_for(ctx) if resolve_url(ctx) else None
-    create_app(ctx, sources=build_sources(ctx.settings), sync_runner=runner).run()
+    create_app(ctx, sources=_sources(ctx), sync_runner=_sync_runner(ctx)).run()
     return 0
+
+
+def _sources(ctx: Context) -> list[Any]:
+    """Configured commerce/courier sources (the HTTP stack is only imported when there are some)."""
+    if not ctx.settings.sources:
+        return []
+    from adapters.sources import build_sources
+
+    return list(build_sources(ctx.settings))
+
+
+def _sync_runner(ctx: Context) -> Any:
+    """The background sync runner when a hub is configured (config [hub] url or WORKBENCH_HUB_URL)."""
+    from workbench.sync.status import configured_url
+
+    if not configured_url(ctx):
+        return None
+    from adapters.hubs import resolve_url, runner_for
+
+    return runner_for(ctx) if resolve_url(ctx) else None
 
 
 def explain(exc: BaseException) -> str:

@@ -10,13 +10,13 @@ def ensure_demo(ctx: Context, force: bool = False) -> bool:
 
     A cache that already has agents is never touched, so a real shop's data is safe.
     """
+    has_agents = int(ctx.store.scalar("SELECT count(*) FROM agents"))
+    if has_agents and not force:
+        return False
     from workbench.demo.agents import seed_agents
     from workbench.demo.generate import generate
 
-    has_agents = int(ctx.store.scalar("SELECT count(*) FROM agents"))
     has_customers = int(ctx.store.scalar("SELECT count(*) FROM customers"))
-    if has_agents and not force:
-        return False
     seed_agents(ctx.store, ctx.clock.now())
     if not has_customers:
         generate(ctx.store, scale="small", seed=7, now=ctx.clock.now())

@@ -14,9 +14,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
+if TYPE_CHECKING:
+    import sqlite_utils
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -91,8 +92,13 @@ class Store:
         return conn
 
     @property
-    def db(self) -> sqlite_utils.Database:
-        """A sqlite-utils view of this thread's connection (bulk inserts, table introspection)."""
+    def db(self) -> "sqlite_utils.Database":
+        """A sqlite-utils view of this thread's connection (bulk inserts, table introspection).
+
+        Imported on first use: sqlite-utils costs ~50 ms to import, which the first paint should not pay.
+        """
+        import sqlite_utils
+
         wrapped = getattr(self._local, "db", None)
         if wrapped is None:
             wrapped = sqlite_utils.Database(self.conn)
