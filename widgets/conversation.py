@@ -17,6 +17,7 @@ from textual.widgets import Static
 
 from workbench import sanitize, timefmt
 from workbench.i18n import t
+from workbench.money import format_fen
 
 AUTHOR_STYLE = {"customer": "bold cyan", "agent": "bold green", "system": "bold yellow"}
 
@@ -27,6 +28,7 @@ class ConversationView(VerticalScroll, can_focus=True):
     DEFAULT_CSS = """
     ConversationView { height: 1fr; padding: 0 1; }
     ConversationView > Static { width: 1fr; }
+    ConversationView > #alerts { display: none; background: $error 35%; color: $text; padding: 0 1; margin-bottom: 1; }
     """
 
     BINDINGS = [Binding("v", "read_full", t("main.read_full"), id="conversation.read_full")]
@@ -43,6 +45,7 @@ class ConversationView(VerticalScroll, can_focus=True):
         self.truncated: list[str] = []
 
     def compose(self) -> ComposeResult:
+        yield Static(id="alerts")
         yield Static(Text(t("main.no_case"), style="dim"), id="transcript")
 
     def show(self, view: Any, tz: str) -> None:
@@ -63,10 +66,30 @@ class ConversationView(VerticalScroll, can_focus=True):
                 text.append(t("common.truncated") + "\n", "italic yellow")
             text.append("\n")
         self.query_one("#transcript", Static).update(text)
+        self._show_alerts(view)
         self.scroll_end(animate=False)
+
+    def _show_alerts(self, view: Any) -> None:
+        """What the hub refused or flagged on this case, above the transcript where it cannot be missed."""
+        alerts = self.query_one("#alerts", Static)
+        text = Text()
+        flag = view.case.get("flag")
+        if flag:
+            key = f"main.flag_{flag}"
+            label = t(key)
+            text.append((sanitize.one_line(flag, 40) if label == key else label) + "\n", "bold")
+        for item in view.rejections:
+            text.append(t("main.hub_rejected", action=t(f"authority.action.{item['action']}"),
+                          amount=format_fen(item["amount_fen"]),
+                          reason=t(f"sync.reason.{item['code']}")), "bold")
+            text.append("\n  " + t("sync.next_step", step=t(item["next_step_key"])) + "\n")
+        text.rstrip()
+        alerts.update(text)
+        alerts.display = bool(text.plain)
 
     def clear(self) -> None:
         self.truncated = []
+        self.query_one("#alerts", Static).display = False
         self.query_one("#transcript", Static).update(Text(t("main.no_case"), style="dim"))
 
     def action_read_full(self) -> None:

@@ -14,6 +14,7 @@ from workbench import changes
 from workbench.context import Context
 from workbench.ids import new_id
 from workbench.services import kb
+from workbench.sync import status as sync_status
 from workbench.timefmt import to_db
 
 QUEUE_LIMIT = 500
@@ -89,6 +90,7 @@ class CaseView:
     compensation_30d_fen: int = 0
     compensation_90d_fen: int = 0
     kb_hits: list[kb.KbHit] = field(default_factory=list)
+    rejections: list[dict[str, Any]] = field(default_factory=list)
 
 
 def order_detail(ctx: Context, order_id: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
@@ -148,7 +150,7 @@ def load(ctx: Context, case_id: str, with_kb: bool = True) -> CaseView:
         ))
 
     view = CaseView(case, customer, messages, orders, items, shipments, events, previous,
-                    spent(30), spent(90))
+                    spent(30), spent(90), rejections=sync_status.case_rejections(ctx, case_id))
     if with_kb:
         view.kb_hits = suggestions(ctx, view)
     return view

@@ -27,7 +27,10 @@ def current_policy(ctx: Context) -> Policy:
 
 
 def hub_configured(ctx: Context) -> bool:
-    return bool(ctx.settings.hub.url.strip())
+    """Whether this cache syncs with a hub (env WORKBENCH_HUB_URL or the config's [hub] url)."""
+    from workbench.sync.status import configured_url
+
+    return bool(configured_url(ctx).strip())
 
 
 def customer_history(ctx: Context, customer_id: str) -> dict[str, Any]:
