@@ -38,6 +38,7 @@ from workbench.store import StoreError
 NARROW_BELOW = 110
 WIDE_FROM = 160
 SHORT_BELOW = 30
+MAX_TOASTS = 3  # more newly due follow-ups than this become one summary notification
 
 
 class CaseLoaded(Message):
@@ -236,11 +237,15 @@ class MainScreen(Screen[None]):
                   lead=sanitize.one_line(decision.get("decided_by_name"), 12),
                   note=sanitize.one_line(decision.get("decision_note") or "", 60)),
                 severity="information" if approved else "warning", timeout=12, markup=False)
-        for item in message.due:
-            self.notify(t("main.followup_due", kind=t(f"followups.kind.{item['kind']}"),
-                          customer=sanitize.one_line(item.get("customer_name"), 12),
-                          note=sanitize.one_line(item.get("note"), 60)),
-                        severity="warning", timeout=12, markup=False)
+        if len(message.due) > MAX_TOASTS:
+            self.notify(t("main.followups_due_many", count=len(message.due)), severity="warning",
+                        timeout=12, markup=False)
+        else:
+            for item in message.due:
+                self.notify(t("main.followup_due", kind=t(f"followups.kind.{item['kind']}"),
+                              customer=sanitize.one_line(item.get("customer_name"), 12),
+                              note=sanitize.one_line(item.get("note"), 60)),
+                            severity="warning", timeout=12, markup=False)
         if message.due and self.ctx.settings.ui.bell:
             self.app.bell()
         self.refresh_queue()
