@@ -3,6 +3,7 @@ determinism, bad input, rule-file validation, and the labelled dev/hold-out figu
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from pathlib import Path
@@ -72,6 +73,29 @@ def test_several_questions_the_first_concern_wins() -> None:
 ])
 def test_emotion(text: str, emotion: str) -> None:
     assert triage(text).emotion == emotion
+
+
+@pytest.mark.parametrize("text, emotion", [
+    # sarcasm / 阴阳怪气, rhetorical questions, repetition pressure, slang (written for this test, not data)
+    ('好一个"七天无忧"，寄回去半个月没人理', "angry"),
+    ("客服是下班了是吧 消息发了一下午", "angry"),
+    ("这都第四次问了 电池到底什么时候补发", "angry"),
+    ("耳机断断续续的 tmd 才用三天", "angry"),
+    ("Fourth time asking about this order. Does anyone there care?", "angry"),
+    # the same words in a calm message stay calm: negated hurry, 垃圾桶, 滚筒, a loyal repeat buyer
+    ("不着急哈 您有空帮我看下发票开了没", "calm"),
+    ("请问垃圾桶的内桶可以单独买吗", "calm"),
+    ("滚筒洗衣机的门封圈怎么拆下来清洗", "calm"),
+    ("第三次回购了 这次想问问能不能开专票", "calm"),
+    ("请问这件外套会不会掉色？", "calm"),
+])
+def test_emotion_on_sarcasm_slang_and_calm_look_alikes(text: str, emotion: str) -> None:
+    assert triage(text).emotion == emotion
+
+
+def test_indirect_threats_and_double_charges_by_another_wording_are_urgent() -> None:
+    assert any(c.kind == "threat" for c in triage("再不处理我就发到网上去").cues)
+    assert any(c.kind == "money_twice" for c in triage("一笔订单扣了两笔钱").cues)
 
 
 @pytest.mark.parametrize("text, kind", [
@@ -174,8 +198,16 @@ def test_broken_rule_files_are_reported_with_file_and_key(monkeypatch: pytest.Mo
 def test_labelled_sets_are_big_varied_and_disjoint() -> None:
     dev, hold = load("triage_dev.jsonl"), load("triage_holdout.jsonl")
     assert len(dev) + len(hold) >= 300
-    assert 0.2 <= len(hold) / (len(dev) + len(hold)) <= 0.3
+    assert len({r["id"] for r in dev}) == len(dev) and len({r["id"] for r in hold}) == len(hold)
     assert not {r["id"] for r in dev} & {r["id"] for r in hold}
+    # The split is by a hash of the id, fixed before any rule existed; the later dev-only widening
+    # (ids zhx-/enx-, see tests/data/README.md) is never in the hold-out.
+    hashed = [r for r in dev + hold if not r["id"].startswith(("zhx-", "enx-"))]
+    assert 0.2 <= len(hold) / len(hashed) <= 0.3
+    for record in hashed:
+        assert (hashlib.sha256(record["id"].encode()).digest()[0] % 4 == 0) == (record in hold)
+    widened = [r for r in dev if r["id"].startswith(("zhx-", "enx-"))]
+    assert len(widened) >= 95 and Counter(r["emotion"] for r in widened)["calm"] >= 20
     for records in (dev, hold):
         assert {r["intent"] for r in records} == set(INTENTS)
         assert {r["emotion"] for r in records} == set(EMOTIONS)
@@ -188,13 +220,15 @@ def test_dev_set_figures_meet_the_targets() -> None:
     report = evaluate(load("triage_dev.jsonl"))
     assert report.intent_accuracy >= 0.85
     assert report.angry_recall >= 0.90
+    assert report.angry_precision >= 0.95  # the calm look-alikes (不着急, 垃圾桶, 第三次回购) stay calm
     assert report.urgent_accuracy >= 0.90
 
 
 def test_holdout_figures() -> None:
     """The hold-out was never used for tuning. Intent accuracy meets the 85 % target; angry recall
-    was 80 % (12 of 15) on the first and every later run, below the 90 % target: the floor here
-    guards against regressions, the README reports the real figure."""
+    was 80 % (12 of 15) on the first runs and 86.7 % (13 of 15) after the dev set was widened
+    (2026-11) — still below the 90 % target, so the floor was not raised: it guards against
+    regressions, the README reports the real figure."""
     report = evaluate(load("triage_holdout.jsonl"))
     assert report.intent_accuracy >= 0.85
     assert report.angry_recall >= 0.75

@@ -5,6 +5,10 @@ Sources: ``triage_zh_source.txt`` (hand-written Chinese/mixed messages) and the 
 to the hold-out, chosen by a hash of the record id (stable, not by looking at results). The rules in
 ``workbench/triage/rules_*.toml`` were tuned on the dev file only.
 
+``triage_zh_dev_extra.txt`` and ``triage_en_dev_extra.txt`` widen the dev file only (written later, without
+looking at the hold-out): their records (ids ``zhx-``/``enx-``) are appended to dev and never hashed into the
+hold-out, so the hold-out file stays byte-for-byte what it was when it was first built.
+
 Run from the repository root:  .venv/bin/python tests/data/build_triage_sets.py
 """
 
@@ -23,26 +27,38 @@ EMOTIONS = {"c": "calm", "x": "anxious", "a": "angry"}
 SEED = 20261123
 
 
-def chinese_records() -> list[dict]:
+def labelled_lines(name: str, prefix: str, lang: str) -> list[dict]:
+    """Records from a hand-labelled source file (``## intent`` blocks of ``<emotion> <urgent> <text>``)."""
     records, intent = [], None
-    for number, line in enumerate((HERE / "triage_zh_source.txt").read_text("utf-8").splitlines(), 1):
+    for number, line in enumerate((HERE / name).read_text("utf-8").splitlines(), 1):
         if line.startswith("## "):
             intent = line[3:].strip()
             continue
         if not line.strip() or line.startswith("#"):
             continue
         emotion, urgent, text = line.split(" ", 2)
+        if intent is None or emotion not in EMOTIONS or urgent not in ("0", "1"):
+            raise SystemExit(f"{name}:{number}: expected '<c|x|a> <0|1> <text>' inside a '## intent' block")
         records.append({
-            "id": f"zh-{len(records) + 1:04d}",
+            "id": f"{prefix}-{len(records) + 1:04d}",
             "text": text.replace("\\n", "\n"),
             "intent": intent,
             "emotion": EMOTIONS[emotion],
             "urgent": urgent == "1",
             "kb_intent": None if intent == "other" else intent,
-            "lang": "zh",
-            "source": f"triage_zh_source.txt:{number}",
+            "lang": lang,
+            "source": f"{name}:{number}",
         })
     return records
+
+
+def chinese_records() -> list[dict]:
+    return labelled_lines("triage_zh_source.txt", "zh", "zh")
+
+
+def dev_extra_records() -> list[dict]:
+    """The later dev-only widening; appended to dev after the hash split (never in the hold-out)."""
+    return labelled_lines("triage_zh_dev_extra.txt", "zhx", "zh") + labelled_lines("triage_en_dev_extra.txt", "enx", "en")
 
 
 def bitext_records() -> list[dict]:
@@ -74,13 +90,22 @@ def is_holdout(record_id: str) -> bool:
 
 def main() -> None:
     records = chinese_records() + bitext_records()
-    dev = [r for r in records if not is_holdout(r["id"])]
+    dev = [r for r in records if not is_holdout(r["id"])] + dev_extra_records()
     hold = [r for r in records if is_holdout(r["id"])]
-    for name, subset in (("triage_dev.jsonl", dev), ("triage_holdout.jsonl", hold)):
-        with (HERE / name).open("w", encoding="utf-8") as fh:
-            for record in subset:
-                fh.write(json.dumps(record, ensure_ascii=False) + "\n")
-    print(f"dev {len(dev)}  holdout {len(hold)}  total {len(records)}")
+    ids = [r["id"] for r in dev + hold]
+    if len(ids) != len(set(ids)):
+        raise SystemExit("duplicate record ids")
+    (HERE / "triage_dev.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in dev), "utf-8")
+    # The hold-out is frozen: it is written only when missing, and a source edit that would change it
+    # (an inserted line renumbers every later id, and so reshuffles the split) is refused, not applied.
+    holdout = HERE / "triage_holdout.jsonl"
+    text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in hold)
+    if not holdout.exists():
+        holdout.write_text(text, "utf-8")
+    elif holdout.read_text("utf-8") != text:
+        raise SystemExit("triage_holdout.jsonl would change: append new records to a dev-only file instead "
+                         "(triage_*_dev_extra.txt); the hold-out must stay as it was first built")
+    print(f"dev {len(dev)}  holdout {len(hold)}  total {len(dev) + len(hold)}")
 
 
 if __name__ == "__main__":
