@@ -29,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from adapters.csv_import import import_file  # noqa: E402
-from bench.common import table  # noqa: E402
+from bench._common import table  # noqa: E402
 from workbench.clock import FrozenClock  # noqa: E402
 from workbench.context import open_context  # noqa: E402
 

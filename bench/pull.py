@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from adapters.sources import build_sources  # noqa: E402
-from bench.common import table  # noqa: E402
+from bench._common import table  # noqa: E402
 from fake_server import FakeServer, Reply, Seen  # noqa: E402
 from workbench.clock import FrozenClock  # noqa: E402
 from workbench.context import open_context  # noqa: E402

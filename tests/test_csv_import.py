@@ -200,3 +200,134 @@ def test_a_refused_record_is_rolled_back_alone(ctx):
     assert ctx.store.scalar("SELECT count(*) FROM customers WHERE external_id = 'b'") == 1
     assert ctx.store.scalar("SELECT count(*) FROM outbox WHERE entity = 'orders' AND payload LIKE '%BAD%'") == 0
     assert len(result.shipments_with_events) == 2
+
+
+GENERIC_HEADER = "order_no,buyer_id,buyer_name,phone,status,paid,created_at,item_title,item_sku,item_qty,carrier,tracking_no\n"
+
+
+def generic_file(path, rows: list[tuple[str, str, str, str]]):
+    """A generic-layout export: (order number, buyer id, status, paid yuan) per row, one line each."""
+    lines = [f"{no},{buyer},{buyer}的名字,1380000{i:04d},{status},{paid},2026-11-{10 + i:02d} 09:00:00,"
+             f"保温杯 {no},SKU-{no},1,圆通速递,YT{9000000000 + i}" for i, (no, buyer, status, paid) in enumerate(rows)]
+    path.write_text(GENERIC_HEADER + "\n".join(lines) + "\n", "utf-8")
+    return path
+
+
+SIX = [("W-1", "buyer-a", "paid", "10.00"), ("W-BAD", "buyer-a", "paid", "20.00"), ("W-2", "buyer-b", "paid", "30.00"),
+       ("W-3", "buyer-a", "shipped", "40.00"), ("W-4", "buyer-c", "paid", "50.00"), ("W-5", "buyer-b", "completed", "60.00")]
+
+
+def orphans(ctx) -> dict[str, int]:
+    """Per table: rows without their create entry, plus entries whose row does not exist."""
+    found = {}
+    for table in ("customers", "orders", "order_items", "shipments"):
+        found[table] = ctx.store.scalar(
+            f"SELECT count(*) FROM {table} WHERE id NOT IN (SELECT entity_id FROM outbox WHERE entity = ? "
+            "AND op = 'create')", (table,)) + ctx.store.scalar(
+            f"SELECT count(*) FROM outbox WHERE entity = ? AND entity_id NOT IN (SELECT id FROM {table})", (table,))
+    return found
+
+
+def figures_match_orders(ctx) -> bool:
+    stored = {r[0]: (r[1], r[2]) for r in ctx.store.query("SELECT id, order_count, lifetime_value_fen FROM customers")}
+    counted = {r[0]: (r[1], r[2]) for r in ctx.store.query(
+        "SELECT customer_id, count(*), sum(paid_fen - refunded_fen) FROM orders GROUP BY customer_id")}
+    return stored == counted
+
+
+@pytest.mark.parametrize("batch", [100, 2])
+def test_a_refused_row_in_a_batch_keeps_every_good_row(ctx, tmp_path, batch):
+    """The batch is written whole first; a refusal redoes it row by row, so only the bad row is dropped
+    and nothing of the first attempt (rows, outbox entries, customer figures) survives twice."""
+    ctx.store.conn.execute("CREATE TEMP TRIGGER refuse BEFORE INSERT ON orders WHEN NEW.order_no = 'W-BAD' "
+                           "BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END")
+    source = generic_file(tmp_path / "six.csv", SIX)
+    report = import_file(ctx, source, batch=batch)
+    assert (report.orders, report.created, report.updated) == (6, 5, 0)
+    assert [(r.row, r.kept) for r in report.rejects] == [(3, False)] and "refused by test trigger" in report.rejects[0].reason
+    assert {r[0] for r in ctx.store.query("SELECT order_no FROM orders")} == {"W-1", "W-2", "W-3", "W-4", "W-5"}
+    assert ctx.store.scalar("SELECT count(*) FROM customers") == 3
+    assert ctx.store.scalar("SELECT count(*) FROM order_items") == ctx.store.scalar("SELECT count(*) FROM shipments") == 5
+    assert orphans(ctx) == {"customers": 0, "orders": 0, "order_items": 0, "shipments": 0}
+    assert figures_match_orders(ctx)
+    assert ctx.store.scalar("SELECT order_count FROM customers WHERE external_id = 'buyer-a'") == 2
+    assert ctx.store.scalar("SELECT phone FROM customers WHERE external_id = 'buyer-a'") == "13800000003"  # latest row
+    before = outbox(ctx)
+    again = import_file(ctx, source, batch=batch)  # idempotent: nothing written, the bad row refused again
+    assert (again.created, again.updated, again.unchanged, again.rejected_rows) == (0, 0, 5, 1)
+    assert outbox(ctx) == before
+
+
+def test_a_refused_change_keeps_what_was_stored(ctx, tmp_path):
+    import_file(ctx, generic_file(tmp_path / "first.csv", [r for r in SIX if r[0] != "W-BAD"]))
+    stored = dict(order(ctx, "generic", "W-2"))
+    before = outbox(ctx)
+    ctx.store.conn.execute("CREATE TEMP TRIGGER refuse BEFORE UPDATE ON orders WHEN NEW.order_no = 'W-2' "
+                           "BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END")
+    changed = [(no, buyer, "completed" if no in ("W-2", "W-4") else status, paid)
+               for no, buyer, status, paid in SIX if no != "W-BAD"]
+    report = import_file(ctx, generic_file(tmp_path / "second.csv", changed))
+    assert (report.created, report.updated, report.unchanged) == (0, 1, 3)
+    assert [r.row for r in report.rejects] == [3]
+    assert dict(order(ctx, "generic", "W-2")) == stored  # the refused change left the stored order as it was
+    assert order(ctx, "generic", "W-4")["status"] == "completed"
+    assert outbox(ctx) == before + 1  # exactly the one order update that was kept
+    assert figures_match_orders(ctx)
+
+
+def test_same_order_twice_in_one_batch_updates_the_row_it_just_wrote(ctx):
+    """Rows matched for the whole batch up front are re-read once the batch itself wrote them."""
+    from datetime import datetime, timezone
+
+    from workbench.services import ingest
+
+    at = datetime(2026, 11, 20, tzinfo=timezone.utc)
+
+    def rec(status: str, items: list[str]) -> ingest.OrderIn:
+        return ingest.OrderIn("shopify", "1001", ingest.CustomerIn("shopify", "Amy", "c-1"), status, at, 500, 500,
+                              items=[ingest.ItemIn(t, 1, 250, t) for t in items],
+                              shipments=[ingest.ShipmentIn("YT1", "圆通速递")], ref="#1001")
+
+    result = ingest.upsert_orders(ctx, [rec("paid", ["A"]), rec("shipped", ["A", "B"]), rec("shipped", ["A", "B"])])
+    assert (result.created, result.updated, result.unchanged, result.problems) == (1, 1, 1, [])
+    stored = order(ctx, "shopify", "1001")
+    assert stored["status"] == "shipped"
+    assert ctx.store.scalar("SELECT count(*) FROM order_items WHERE order_id = ?", (stored["id"],)) == 2
+    assert ctx.store.scalar("SELECT count(*) FROM shipments") == ctx.store.scalar("SELECT count(*) FROM customers") == 1
+    assert ctx.store.scalar("SELECT count(*) FROM outbox WHERE entity = 'orders'") == 2  # create + one update
+    assert figures_match_orders(ctx)
+
+
+def test_batch_size_does_not_change_what_is_stored(ctx, tmp_path):
+    """Repeat buyers whose rows differ (receiver phone) end up the same however the batches split,
+    and a re-import in other batch sizes writes nothing."""
+    from workbench.context import open_context
+
+    source = generic_file(tmp_path / "five.csv", [r for r in SIX if r[0] != "W-BAD"])
+    other = open_context(db=tmp_path / "other.db", clock=ctx.clock)
+    import_file(ctx, source)
+    import_file(other, source, batch=2)
+    columns = "o.order_no, o.status, o.paid_fen, o.phone, c.external_id, c.order_count, c.lifetime_value_fen, c.phone"
+    query = f"SELECT {columns} FROM orders o JOIN customers c ON c.id = o.customer_id ORDER BY o.order_no"
+    assert [tuple(r) for r in ctx.store.query(query)] == [tuple(r) for r in other.store.query(query)]
+    assert ctx.store.scalar("SELECT phone FROM customers WHERE external_id = 'buyer-a'") == "13800000002"  # latest
+    for batch in (1, 3):
+        before = outbox(ctx), outbox(other)
+        for target in (ctx, other):
+            again = import_file(target, source, batch=batch)
+            assert (again.created, again.updated, again.unchanged) == (0, 0, 5)
+        assert (outbox(ctx), outbox(other)) == before
+
+
+def test_customer_written_earlier_in_the_batch_is_matched_as_it_is_now(ctx):
+    """A buyer matched by name + phone and then by buyer id in the same batch: the second record sees
+    the first one's write (records apply in order, as if each had its own transaction)."""
+    from workbench.services import ingest
+
+    ingest.upsert_customers(ctx, [ingest.CustomerIn("shopify", "Amy", "c-9", phone="13800000009", email="old@x.cn")])
+    result = ingest.upsert_customers(ctx, [
+        ingest.CustomerIn("shopify", "Amy", None, phone="13800000009", email="new@x.cn"),
+        ingest.CustomerIn("shopify", "Amy", "c-9", phone="13800000009", email="old@x.cn")])
+    assert (result.created, result.updated, result.problems) == (0, 2, [])
+    assert ctx.store.scalar("SELECT email FROM customers") == "old@x.cn"
+    assert ctx.store.scalar("SELECT count(*) FROM outbox WHERE entity = 'customers'") == 3

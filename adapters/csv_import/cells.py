@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import re
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from workbench.i18n import t
@@ -75,7 +76,9 @@ def clean(cell: str | None) -> str:
     """A cell without Excel guards (``="…"``, leading tab/apostrophe) and surrounding whitespace."""
     if not cell:
         return ""
-    text = cell.strip().strip("\t")
+    text = cell.strip()
+    if not text or text[0] not in "='":  # the common case: nothing to unwrap
+        return text
     match = _FORMULA.match(text)
     if match:
         text = match.group(1)
@@ -100,8 +103,9 @@ def order_no(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=4096)
 def amount(text: str) -> int:
-    """Yuan text (``¥1,299.00``, ``1299元``) in fen."""
+    """Yuan text (``¥1,299.00``, ``1299元``) in fen (remembered: an export repeats a few prices)."""
     if not text or text in ("-", "--", "—"):
         raise CellError(t("data.csv.empty"))
     try:
@@ -135,6 +139,13 @@ def moment(text: str, tz: str, extra_formats: tuple[str, ...] = ()) -> datetime 
             return datetime.strptime(text, fmt).replace(tzinfo=zone)
         except ValueError:
             continue
+    if len(text) == 19 and text[4] == "-" and text[10] == " ":  # "2024-11-11 10:30:00", the platforms' own
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            parsed = None  # not quite ISO after all: the slower readers below decide
+        if parsed is not None:
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
     match = _ISOISH.fullmatch(text)  # the usual "2024-11-11 10:30:00" / "2024/1/5 9:03", without strptime's cost
     if match:
         try:
@@ -158,6 +169,7 @@ _LANDLINE = re.compile(r"^(?:\+?86[- ]?)?0\d{2,3}-?\d{7,8}(?:-\d{1,5})?$")
 _FOREIGN = re.compile(r"^\+\d[\d ()-]{6,18}$")
 
 
+@lru_cache(maxsize=4096)
 def phone(text: str) -> str | None:
     """A mobile (full or masked 138****1234), a landline or an international number; hidden -> None."""
     if not text or is_cipher(text):
@@ -167,13 +179,17 @@ def phone(text: str) -> str | None:
         return compact
     if _FOREIGN.match(text):
         return text.strip()
-    raise CellError(t("data.csv.bad_phone", value=text))
+    raise CellError(t("data.csv.bad_phone", value=text))  # raised, so never remembered by the cache
+
+
+_NO_PREFIX = re.compile(r"^(No|NO|no)[:：]\s*")
+_SEPARATORS = re.compile(r"[,，;；\s]+")
 
 
 def tracking(text: str) -> str:
     """A tracking number without the ``No:`` prefix 淘宝 adds; several numbers keep the first."""
-    value = re.sub(r"^(No|NO|no)[:：]\s*", "", text).strip()
-    return re.split(r"[,，;；\s]+", value)[0] if value else ""
+    value = _NO_PREFIX.sub("", text).strip()
+    return _SEPARATORS.split(value)[0] if value else ""
 
 
 def shipping_info(text: str) -> tuple[str, str]:

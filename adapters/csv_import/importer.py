@@ -3,8 +3,9 @@
 Whole-file problems (unreadable, wrong encoding, missing columns) stop before anything is written
 and raise :class:`CsvImportError` with what to do. Row problems never stop the import: the row is
 listed in the report (row number as the spreadsheet shows it, column, reason) and the good rows are
-stored. Rows are grouped into orders first (京东/抖店 write one row per order line), then written in
-batches of one transaction each, so re-importing the same file updates and never duplicates.
+stored. Rows are grouped into orders first (京东/抖店 write one row per order line), each buyer's orders
+are put next to each other, then written in batches of one transaction each, so re-importing the
+same file updates and never duplicates.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import csv
 import io
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -92,18 +94,19 @@ class _RowReader:
         self.row = 0
         self.cells: list[str] = []
         self.cleaned: dict[str, str] = {}
+        self.fields = tuple(columns.items())
+        self.status_cache: dict[tuple[str, str], str | None] = {}
 
     def start(self, row: int, cells_: list[str]) -> None:
-        self.row, self.cells, self.rejects, self.fatal, self.cleaned = row, cells_, [], False, {}
+        """Take the next row; its mapped cells are cleaned once, here (a mapping names each field once,
+        and nearly every mapped field is read, so cleaning them all up front is the cheap way)."""
+        self.row, self.cells, self.rejects, self.fatal = row, cells_, [], False
+        width, clean = len(cells_), cells.clean
+        self.cleaned = {name: clean(cells_[index]) if index < width else "" for name, index in self.fields}
 
     def raw(self, name: str) -> str:
         """The cleaned cell of ``name`` in this row ('' when the layout has no such column)."""
-        value = self.cleaned.get(name)
-        if value is None:
-            index = self.columns.get(name)
-            value = cells.clean(self.cells[index]) if index is not None and index < len(self.cells) else ""
-            self.cleaned[name] = value
-        return value
+        return self.cleaned.get(name, "")
 
     def when(self, name: str, required: bool = False) -> Any:
         """A date/time field in the shop's timezone (or the mapping's own formats)."""
@@ -126,16 +129,27 @@ class _RowReader:
             return None
 
     def status(self) -> str | None:
-        words = [w for w in (self.raw("after_sale"), self.raw("status")) if w and w != "-"]
-        for word in words:
-            for needle, status in self.mapping.statuses:
-                if needle in word:
-                    return status
+        cells_ = (self.raw("after_sale"), self.raw("status"))
+        found = self.status_cache.get(cells_)
+        if found is None and cells_ not in self.status_cache:
+            found = self.status_cache[cells_] = self._match_status(cells_)
+        if found is not None:
+            return found
         shown = self.raw("status")
         reason = t("data.csv.bad_status", value=shown, mapping=self.mapping.source_file or self.mapping.name) \
             if shown else t("data.csv.empty")
         self.rejects.append(Reject(self.row, self.column("status"), reason, shown[:80]))
         self.fatal = True
+        return None
+
+    def _match_status(self, cells_: tuple[str, str]) -> str | None:
+        """The first status word found in the after-sale cell, then the status cell (a file has only a
+        handful of distinct pairs, so ``status`` remembers the answer per pair)."""
+        for word in cells_:
+            if word and word != "-":
+                for needle, status in self.mapping.statuses:
+                    if needle in word:
+                        return status
         return None
 
 
@@ -194,13 +208,20 @@ def _address(reader: _RowReader) -> tuple[str | None, str | None]:
     return address or None, region or None
 
 
+@lru_cache(maxsize=256)
+def _carrier_code(name: str) -> str | None:
+    """The carrier's code when its name alone says it (an export names a handful of carriers, so
+    remembering them spares a scan of every known carrier per row); None: the number must decide."""
+    return logistics.carrier_code(name)
+
+
 def _shipment(reader: _RowReader) -> ingest.ShipmentIn | None:
     number, carrier = cells.tracking(reader.raw("tracking_no")), reader.raw("carrier")
     if not number and reader.raw("shipping_info"):
         carrier, number = cells.shipping_info(reader.raw("shipping_info"))
     if not number or number in ("-", "无"):
         return None
-    code = logistics.carrier_code(carrier, number)
+    code = _carrier_code(carrier) or logistics.carrier_code(carrier, number)
     shipped = reader.when("shipped_at")
     return ingest.ShipmentIn(number, carrier or logistics.CARRIER_NAMES.get(code or "", ""), code, shipped)
 
@@ -296,9 +317,31 @@ def import_file(ctx: Context, path: Path | str, *, platform: str = "generic", ma
     except csv.Error as exc:
         raise CsvImportError("malformed", t("data.csv.malformed", file=str(path), line=report.rows + 1,
                                             detail=str(exc))) from exc
-    _store(ctx, list(drafts.values()), report, progress, batch)
+    _store(ctx, _by_buyer(drafts.values()), report, progress, batch)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
+
+
+def _by_buyer(drafts: Iterable[_Draft]) -> list[_Draft]:
+    """The orders with each buyer's orders next to each other (buyers in order of first appearance),
+    all carrying the buyer's details from their latest order.
+
+    Why grouped: every batch that touches a buyer writes that buyer's order count and spend once (a row
+    and an outbox entry). In file order a repeat buyer's orders are spread over many batches; grouped,
+    they mostly share one, which took about a fifth of the writes off a first import of a 淘宝 export.
+    Why one set of details: a batch takes a buyer's details from the first order it sees, so rows with
+    different receiver phones made the result depend on where batches split, and a re-import of the
+    same file wrote the buyer again.
+    """
+    groups: dict[tuple[str, str], list[_Draft]] = {}
+    for draft in drafts:
+        c = draft.order.customer
+        groups.setdefault((c.source, c.external_id or f"{c.name}|{c.phone or ''}"), []).append(draft)
+    for group in groups.values():
+        latest = max(group, key=lambda d: d.order.created_at).order.customer
+        for draft in group:
+            draft.order.customer = latest
+    return [draft for group in groups.values() for draft in group]
 
 
 def _store(ctx: Context, drafts: list[_Draft], report: ImportReport, progress: Progress | None, batch: int) -> None:

@@ -1,18 +1,18 @@
 """Bringing outside orders, customers, parcels and scans into the cache (CSV and HTTP alike).
 
-Adapters turn platform data into the plain records below; everything after that is here, once:
-matching (orders by platform + order number, customers by platform buyer id, else name + phone,
-items by sku + title, shipments by tracking number, events by time + text), idempotent upserts
-that write an outbox entry only for rows that really changed, one transaction per batch with a
-savepoint per record (a bad record is reported, its neighbours are kept), then the logistics verdict
-and the follow-up hook for every shipment that received new scans.
+Adapters turn platform data into the plain records of ``ingest_records``; everything after that is
+here, once: matching (orders by platform + order number, customers by platform buyer id, else name +
+phone, items by sku + title, shipments by tracking number, events by time + text), idempotent upserts
+that write an outbox entry only for rows that really changed, one transaction per batch (stored rows
+matched with one query per table: ``ingest_match``), tried whole first and, only when the database
+refuses a record, redone with a savepoint per record (a bad record is reported, its neighbours are
+kept), then the logistics verdict and the follow-up hook for every shipment that received new scans.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -20,91 +20,13 @@ from workbench import changes, logistics, outbox
 from workbench.context import Context
 from workbench.i18n import t
 from workbench.ids import new_id
+from workbench.services.ingest_match import Snapshot
+from workbench.services.ingest_records import (ORDER_STATUSES, CustomerIn, EventIn, IngestResult, ItemIn, OrderIn,
+                                               Problem, ShipmentIn)
 from workbench.timefmt import to_db
 
-ORDER_STATUSES = ("unpaid", "paid", "shipped", "completed", "closed", "refunding", "refunded")
-
-
-@dataclass
-class CustomerIn:
-    """A buyer as a platform knows them. ``external_id`` is the platform's buyer id or member name."""
-
-    source: str
-    name: str
-    external_id: str | None = None
-    nick: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    region: str | None = None
-
-
-@dataclass
-class ItemIn:
-    title: str
-    qty: int = 1
-    price_fen: int = 0
-    sku: str | None = None
-    category: str | None = None
-    needs_guide: bool | None = None  # None: known guide SKUs decide
-
-
-@dataclass
-class EventIn:
-    at: datetime
-    description: str
-    status: str | None = None  # the source's own word for it (a hint for logistics.classify)
-    location: str | None = None
-
-
-@dataclass
-class ShipmentIn:
-    tracking_no: str
-    carrier: str
-    carrier_code: str | None = None
-    shipped_at: datetime | None = None
-    events: list[EventIn] = field(default_factory=list)
-
-
-@dataclass
-class OrderIn:
-    platform: str
-    order_no: str
-    customer: CustomerIn
-    status: str
-    created_at: datetime
-    total_fen: int = 0
-    paid_fen: int = 0
-    refunded_fen: int | None = None  # None: the source does not say, keep what is stored
-    receiver: str | None = None
-    phone: str | None = None
-    address: str | None = None
-    region: str | None = None
-    paid_at: datetime | None = None
-    items: list[ItemIn] = field(default_factory=list)
-    shipments: list[ShipmentIn] = field(default_factory=list)
-    ref: str = ""  # where the record came from, for messages ("第 12 行", "Shopify #1001")
-
-
-@dataclass
-class Problem:
-    """One record that could not be (fully) stored: where, which field, and why."""
-
-    ref: str
-    field: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.ref} [{self.field}]: {self.reason}" if self.field else f"{self.ref}: {self.reason}"
-
-
-@dataclass
-class IngestResult:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    problems: list[Problem] = field(default_factory=list)
-    order_ids: list[str] = field(default_factory=list)
-    shipments_with_events: list[str] = field(default_factory=list)
+__all__ = ["ORDER_STATUSES", "CustomerIn", "EventIn", "IngestResult", "ItemIn", "OrderIn", "Problem",
+           "ShipmentIn", "guide_skus", "notify_followups", "record_scans", "upsert_customers", "upsert_orders"]
 
 
 def _db(moment: datetime | None) -> str | None:
@@ -135,12 +57,22 @@ class _Batch:
         self.result = IngestResult()
         self.touched: list[str] = []
         self.customer_changed = False  # whether the last customer() call wrote anything
+        self.snapshot = Snapshot(conn)
+
+    def load(self, orders: Sequence[OrderIn]) -> None:
+        """Match the batch's orders and buyers to stored rows in a few queries (see ``ingest_match``)."""
+        self.snapshot.load(((o.platform, o.order_no) for o in orders),
+                           ((o.customer.source, o.customer.external_id) for o in orders if o.customer.external_id))
 
     def write(self, table: str, row_id: str | None, values: dict[str, Any]) -> None:
         if row_id is None:
             changes.insert(self.conn, self.ctx.clock, table, values, self.ctx.agent_id)
         elif values:
             changes.update(self.conn, self.ctx.clock, table, row_id, values, self.ctx.agent_id)
+        else:
+            return
+        if table == "customers":
+            self.snapshot.forget_customer(row_id or values["id"])
 
     def customer(self, c: CustomerIn) -> str:
         key = (c.source, c.external_id or f"{c.name}|{c.phone or ''}")
@@ -148,8 +80,7 @@ class _Batch:
         if key in self.customers:
             return self.customers[key]
         if c.external_id:
-            row = self.conn.execute("SELECT * FROM customers WHERE source = ? AND external_id = ? LIMIT 1",
-                                    (c.source, c.external_id)).fetchone()
+            row = self.snapshot.customer(c.source, c.external_id)
         else:
             row = self.conn.execute(
                 "SELECT * FROM customers WHERE name = ? AND source = ? AND coalesce(phone, '') = ? LIMIT 1",
@@ -171,8 +102,7 @@ class _Batch:
         return customer_id
 
     def order(self, o: OrderIn) -> None:
-        row = self.conn.execute("SELECT * FROM orders WHERE platform = ? AND order_no = ?",
-                                (o.platform, o.order_no)).fetchone()
+        row = self.snapshot.order(o.platform, o.order_no)
         wanted = {"status": o.status, "total_fen": o.total_fen, "paid_fen": o.paid_fen,
                   "refunded_fen": o.refunded_fen, "receiver": o.receiver, "phone": o.phone,
                   "address": o.address, "region": o.region, "created_at": _db(o.created_at),
@@ -198,6 +128,8 @@ class _Batch:
         for shipment in o.shipments:
             changed |= self.shipment(order_id, shipment, fresh=row is None)
         self.count(row is None, changed)
+        if row is None or changed:
+            self.snapshot.forget_order(o.platform, o.order_no, order_id)
         self.result.order_ids.append(order_id)
         totals = self.deltas.setdefault(customer_id, [0, 0])
         totals[0] += delta[0]
@@ -220,8 +152,7 @@ class _Batch:
             else:
                 merged[key] = ItemIn(item.title, item.qty, item.price_fen, item.sku, item.category,
                                      item.needs_guide)
-        stored = {} if fresh else {(r["sku"] or "", r["title"]): r for r in self.conn.execute(
-            "SELECT * FROM order_items WHERE order_id = ?", (order_id,))}
+        stored = {} if fresh else {(r["sku"] or "", r["title"]): r for r in self.snapshot.order_items(order_id)}
         changed = False
         for key, item in merged.items():
             guide = item.needs_guide if item.needs_guide is not None else (item.sku or "") in self.guide_skus
@@ -239,8 +170,7 @@ class _Batch:
         return changed
 
     def shipment(self, order_id: str, s: ShipmentIn, fresh: bool) -> bool:
-        row = None if fresh else self.conn.execute(
-            "SELECT * FROM shipments WHERE order_id = ? AND tracking_no = ?", (order_id, s.tracking_no)).fetchone()
+        row = None if fresh else self.snapshot.shipment(order_id, s.tracking_no)
         code = s.carrier_code or logistics.carrier_code(s.carrier, s.tracking_no)
         wanted = {"carrier": s.carrier, "carrier_code": code, "shipped_at": _db(s.shipped_at)}
         if row is None:
@@ -281,11 +211,10 @@ class _Batch:
         """Apply customer figure deltas and the logistics verdicts, still inside the transaction."""
         for customer_id, (orders, fen) in self.deltas.items():
             if orders or fen:
-                self.conn.execute(
-                    "UPDATE customers SET order_count = order_count + ?, "
-                    "lifetime_value_fen = max(0, lifetime_value_fen + ?) WHERE id = ?", (orders, fen, customer_id))
-                row = self.conn.execute("SELECT order_count, lifetime_value_fen FROM customers WHERE id = ?",
-                                        (customer_id,)).fetchone()
+                row = self.conn.execute(
+                    "UPDATE customers SET order_count = order_count + ?, lifetime_value_fen = "
+                    "max(0, lifetime_value_fen + ?) WHERE id = ? RETURNING order_count, lifetime_value_fen",
+                    (orders, fen, customer_id)).fetchall()[0]
                 outbox.record(self.conn, self.ctx.clock, entity="customers", entity_id=customer_id,
                                       op="update", payload={"id": customer_id, **dict(row)},
                                       agent_id=self.ctx.agent_id)
@@ -294,20 +223,61 @@ class _Batch:
         self.result.shipments_with_events = list(dict.fromkeys(self.touched))
 
 
-def _guarded(batch: _Batch, ref: str, work: Any) -> None:
+def _guarded(batch: _Batch, ref: str, work: Callable[[], None]) -> bool:
     """Run one record's writes in a savepoint: a database error drops that record only (and what the
-    batch remembered about it: cached customer ids, shipments to re-assess)."""
-    touched, ids = len(batch.touched), len(batch.result.order_ids)
+    batch remembered about it: the customer ids it cached, matched rows, shipments to re-assess).
+    Returns whether the record was kept.
+
+    Customers cached by earlier records stay cached: forgetting them made the next record of the same
+    buyer write the buyer again, so re-importing a file with a refused row was never "unchanged".
+    """
+    touched, ids, known = len(batch.touched), len(batch.result.order_ids), len(batch.customers)
     batch.conn.execute("SAVEPOINT ingest_record")
     try:
         work()
     except sqlite3.Error as exc:
         batch.conn.execute("ROLLBACK TO ingest_record")
         del batch.touched[touched:], batch.result.order_ids[ids:]
-        batch.customers.clear()
+        for key in list(batch.customers)[known:]:  # cached by this record (dicts keep insertion order)
+            del batch.customers[key]
+        batch.snapshot.clear()
         batch.result.problems.append(Problem(ref, "", t("data.ingest.refused", detail=str(exc))))
+        return False
     finally:
         batch.conn.execute("RELEASE ingest_record")
+    return True
+
+
+def _run(make: Callable[[], _Batch], records: Sequence[Any], refs: Sequence[str],
+         work: Callable[[_Batch, Any], None], load: Callable[[_Batch, Sequence[Any]], None]) -> _Batch:
+    """Write all records under one savepoint; only if the database refuses one, undo that attempt and
+    write them again one savepoint per record, so exactly the refused records are dropped.
+
+    Why: two extra statements per record (SAVEPOINT/RELEASE) cost time on every import, while a
+    refusal is rare; the retry gives the same outcome as savepoints from the start.
+    """
+    batch = make()
+    load(batch, records)
+    batch.conn.execute("SAVEPOINT ingest_batch")
+    try:
+        for record in records:
+            work(batch, record)
+    except sqlite3.Error:
+        batch.conn.execute("ROLLBACK TO ingest_batch")
+    except BaseException:
+        batch.conn.execute("ROLLBACK TO ingest_batch")
+        batch.conn.execute("RELEASE ingest_batch")
+        raise
+    else:
+        batch.conn.execute("RELEASE ingest_batch")
+        return batch
+    batch.conn.execute("RELEASE ingest_batch")
+    batch = make()
+    load(batch, records)
+    for index, record in enumerate(records):
+        if not _guarded(batch, refs[index], lambda r=record: work(batch, r)):
+            load(batch, records[index + 1:])
+    return batch
 
 
 def guide_skus(ctx: Context) -> set[str]:
@@ -323,9 +293,8 @@ def upsert_orders(ctx: Context, orders: Sequence[OrderIn], *, guides: set[str] |
     refuses is rolled back alone and reported in ``problems``.
     """
     with ctx.store.write() as conn:
-        batch = _Batch(ctx, conn, guides if guides is not None else set())
-        for order in orders:
-            _guarded(batch, order.ref or order.order_no, lambda o=order: batch.order(o))
+        batch = _run(lambda: _Batch(ctx, conn, guides if guides is not None else set()), orders,
+                     [o.ref or o.order_no for o in orders], _Batch.order, _Batch.load)
         batch.finish()
     notify_followups(ctx, batch.result.shipments_with_events, batch.result)
     return batch.result
@@ -333,18 +302,18 @@ def upsert_orders(ctx: Context, orders: Sequence[OrderIn], *, guides: set[str] |
 
 def upsert_customers(ctx: Context, customers: Sequence[CustomerIn], refs: Sequence[str] = ()) -> IngestResult:
     """Create or update customers that may have no order yet (Shopify/WooCommerce customer lists)."""
+    def work(batch: _Batch, c: CustomerIn) -> None:
+        known = (c.source, c.external_id or f"{c.name}|{c.phone or ''}") in batch.customers
+        batch.customer(c)
+        if not known:
+            batch.count(False, batch.customer_changed)
+
+    def load(batch: _Batch, records: Sequence[CustomerIn]) -> None:
+        batch.snapshot.load((), ((c.source, c.external_id) for c in records if c.external_id))
+
+    names = [refs[i] if i < len(refs) else c.external_id or c.name for i, c in enumerate(customers)]
     with ctx.store.write() as conn:
-        batch = _Batch(ctx, conn, set())
-        for index, customer in enumerate(customers):
-            ref = refs[index] if index < len(refs) else customer.external_id or customer.name
-
-            def work(c: CustomerIn = customer) -> None:
-                known = (c.source, c.external_id or f"{c.name}|{c.phone or ''}") in batch.customers
-                batch.customer(c)
-                if not known:
-                    batch.count(False, batch.customer_changed)
-
-            _guarded(batch, ref, work)
+        batch = _run(lambda: _Batch(ctx, conn, set()), customers, names, work, load)
     return batch.result
 
 
