@@ -56,6 +56,13 @@ def waited(minutes: int) -> str:
     return t("authority.approvals.hours", hours=minutes // 60, minutes=minutes % 60)
 
 
+def status_label(area: str, value: Any) -> str:
+    """A stored status code (``refunding``, ``delivered``…) in the lead's language; unknown codes as they are."""
+    code = sanitize.one_line(str(value or ""), 16)
+    label = t(f"{area}.{code}")
+    return code if label == f"{area}.{code}" else label
+
+
 def render_context(row: dict[str, Any], tz: str) -> Text:
     """The request's context for the lead: case, order, shipment, transcript, history, signals, why."""
     ctx = row.get("context") or {}
@@ -73,7 +80,8 @@ def render_context(row: dict[str, Any], tz: str) -> Text:
     head("ctx_order")
     if order:
         items = "、".join(f"{sanitize.one_line(i.get('title'), 24)}×{i.get('qty', 1)}" for i in order.get("items", []))
-        text.append(f"{sanitize.one_line(order.get('order_no'), 24)} · {sanitize.one_line(order.get('status'), 12)} · "
+        status = status_label("data.order_status", order.get("status"))
+        text.append(f"{sanitize.one_line(order.get('order_no'), 24)} · {status} · "
                     f"{format_fen(int(order.get('paid_fen') or 0))} · {items}")
     else:
         text.append(t("authority.approvals.ctx_none"), style="dim")
@@ -81,9 +89,11 @@ def render_context(row: dict[str, Any], tz: str) -> Text:
     if shipment:
         head("ctx_shipment")
         text.append(f"{sanitize.one_line(shipment.get('carrier'), 12)} {sanitize.one_line(shipment.get('tracking_no'), 24)}"
-                    f" · {sanitize.one_line(shipment.get('status'), 16)}")
+                    f" · {status_label('data.status', shipment.get('status'))}")
         if shipment.get("anomaly"):
-            text.append(f" ⚠ {sanitize.one_line(shipment['anomaly'], 24)}", style="yellow")
+            anomaly = "data.screen.issue_stalled" if shipment["anomaly"] == "stalled" else None
+            text.append(" ⚠ " + (t(anomaly) if anomaly else status_label("data.anomaly", shipment["anomaly"])),
+                        style="yellow")
         if shipment.get("delivered_at"):
             text.append(f" · {short_local(shipment['delivered_at'], tz)}")
     head("ctx_reason")
@@ -143,6 +153,7 @@ class ApprovalsScreen(Screen[None]):
         self.marked: set[str] = set()
         self.lead = False
         self.summary: dict[str, Any] = {}
+        self.reject_pending = False  # `r` without a note: Enter in the note box then rejects
 
     def compose(self) -> ComposeResult:
         yield Static(Text(t("authority.approvals.title"), style="bold"), id="ap-title")
@@ -177,7 +188,8 @@ class ApprovalsScreen(Screen[None]):
         self.marked &= {r["id"] for r in self.rows}
         self._fill_table()
         if message.unseen:
-            items = ";".join(f"{t('authority.action.' + u['action'])} {format_fen(u['amount_fen'])} "
+            sep = t("authority.approvals.list_sep")
+            items = sep.join(f"{t('authority.action.' + u['action'])} {format_fen(u['amount_fen'])} "
                              f"{t('authority.status.' + u['status'])}" for u in message.unseen)
             self.notify(t("authority.approvals.decision_seen", items=items), timeout=8)
 
@@ -264,12 +276,20 @@ class ApprovalsScreen(Screen[None]):
         row = self._current()
         if row is None or not self._lead_only():
             return
-        note = self.query_one("#ap-note", Input).value.strip()
+        box = self.query_one("#ap-note", Input)
+        note = box.value.strip()
         if not note:
             self.notify(t("authority.error.note_required"), severity="error")
-            self.query_one("#ap-note", Input).focus()
+            self.reject_pending = True
+            box.placeholder = t("authority.approvals.reject_placeholder")
+            box.focus()
             return
+        self._end_reject()
         self.decide("reject", [row["id"]], note)
+
+    def _end_reject(self) -> None:
+        self.reject_pending = False
+        self.query_one("#ap-note", Input).placeholder = t("authority.approvals.note_placeholder")
 
     def action_mark(self) -> None:
         row = self._current()
@@ -342,6 +362,8 @@ class ApprovalsScreen(Screen[None]):
     @on(Input.Submitted, "#ap-note")
     def _note_done(self) -> None:
         self.query_one("#ap-table", DataTable).focus()
+        if self.reject_pending and self.query_one("#ap-note", Input).value.strip():
+            self.action_reject()  # the lead pressed r, was asked why, typed it: finish the rejection
 
     def action_open_case(self) -> None:
         row = self._current()
@@ -351,6 +373,7 @@ class ApprovalsScreen(Screen[None]):
 
     def action_back(self) -> None:
         if self.focused is self.query_one("#ap-note", Input):
+            self._end_reject()
             self.query_one("#ap-table", DataTable).focus()
             return
         self.app.pop_screen()

@@ -109,7 +109,9 @@ class CompensationModal(ModalScreen[dict[str, Any] | None]):
 
     def on_mount(self) -> None:
         # A Text, never a str: a border title string is parsed as markup, and the customer's name is data.
-        self.query_one("#comp-dialog").border_title = Text(t("authority.modal.title", customer="…"))
+        dialog = self.query_one("#comp-dialog")
+        dialog.border_title = Text(t("authority.modal.title", customer="…"))
+        dialog.border_subtitle = Text(t("authority.modal.keys"))
         self.query_one("#comp-amount", Input).focus()
         self.load_info()
 
@@ -177,6 +179,9 @@ class CompensationModal(ModalScreen[dict[str, Any] | None]):
     def _amount_changed(self) -> None:
         self.refresh_preview()
 
+    def _amount_empty(self) -> bool:
+        return not self.query_one("#comp-amount", Input).value.strip()
+
     def _amount(self) -> tuple[int | None, str]:
         raw = self.query_one("#comp-amount", Input).value.strip()
         if not raw:
@@ -193,7 +198,9 @@ class CompensationModal(ModalScreen[dict[str, Any] | None]):
         amount, problem = self._amount()
         if amount is None:
             self.decision = None
-            self.query_one("#comp-preview", Static).update(Text(problem, style="bold red"))
+            # Nothing typed yet is a prompt, not a mistake: only a wrong amount is shown in red.
+            style = "dim" if self._amount_empty() else "bold red"
+            self.query_one("#comp-preview", Static).update(Text(problem, style=style))
             self._set_button(None)
             return
         self.run_preview(self.action_name, amount)
@@ -236,7 +243,10 @@ class CompensationModal(ModalScreen[dict[str, Any] | None]):
     def _set_button(self, decision: Decision | None) -> None:
         button = self.query_one("#comp-submit", Button)
         needs = decision is not None and decision.needs_approval
-        button.label = t("authority.modal.request") if needs else t("authority.modal.issue")
+        if self.busy:
+            button.label = t("authority.modal.working")
+        else:
+            button.label = t("authority.modal.request") if needs else t("authority.modal.issue")
         button.variant = "warning" if needs else "primary"
         button.disabled = self.busy or decision is None or decision.denied
 
@@ -286,7 +296,11 @@ class CompensationModal(ModalScreen[dict[str, Any] | None]):
         self._set_button(None)
 
     @on(Input.Submitted)
-    def _enter(self) -> None:
+    def _enter(self, event: Input.Submitted) -> None:
+        reason = self.query_one("#comp-reason", Input)
+        if event.input.id == "comp-amount" and not reason.value.strip():
+            reason.focus()  # amount first, then the reason: Enter moves on instead of scolding
+            return
         self.action_submit()
 
     @on(Button.Pressed, "#comp-cancel")

@@ -20,13 +20,14 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select, Static
 
-from screens.followup_format import plan_text, untrusted
+from screens.followup_format import plan_text, trigger_text, untrusted
 from workbench.context import Context
 from workbench.dateparse import DateParseError
 from workbench.i18n import t
 from workbench.services import followups
 from workbench.services.followup_model import KINDS, FollowUpError, case_guard
 from workbench.store import StoreError
+from workbench.timefmt import short_local
 
 
 class InfoLoaded(Message):
@@ -93,7 +94,9 @@ class FollowUpModal(ModalScreen[dict[str, Any] | None]):
                 yield Button(t("followups.ui.cancel"), compact=True, id="fu-cancel")
 
     def on_mount(self) -> None:
-        self.query_one("#fu-dialog").border_title = t("followups.ui.modal_title")
+        dialog = self.query_one("#fu-dialog")
+        dialog.border_title = t("followups.ui.modal_title")
+        dialog.border_subtitle = t("followups.ui.modal_keys")
         self.query_one("#fu-when" if self.choice == "custom" else "#fu-quick").focus()
         self.load_info()
 
@@ -200,13 +203,25 @@ class FollowUpModal(ModalScreen[dict[str, Any] | None]):
     def _saved(self, message: Saved) -> None:
         self.busy = False
         if message.row is not None:
-            self.dismiss(message.row)
+            row = message.row
+            when = short_local(row["due_at"], self.ctx.tz) if row.get("due_at") else trigger_text(row.get("trigger"))
+            self.notify(t("followups.ui.saved", kind=t(f"followups.kind.{row['kind']}"), when=when), markup=False)
+            self.dismiss(row)
             return
         if message.error is not None and message.error.code == "past":
             self.confirm_past = True
             self.query_one("#fu-save", Button).label = t("followups.ui.save_anyway")
         text = str(message.error) if message.error is not None else message.text
         self.query_one("#fu-message", Static).update(Text(text, style="bold red"))
+
+    @on(Input.Submitted, "#fu-when")
+    def _when_entered(self) -> None:
+        """Enter after the time goes on to the note (the usual order), not nowhere."""
+        self.query_one("#fu-note", Input).focus()
+
+    @on(Input.Submitted, "#fu-note")
+    def _note_entered(self) -> None:
+        self.action_save()
 
     @on(Button.Pressed, "#fu-cancel")
     def action_cancel(self) -> None:

@@ -33,7 +33,9 @@ class NoteModal(ModalScreen[str | None]):
                 yield Button(t("followups.ui.cancel"), compact=True, id="nm-cancel")
 
     def on_mount(self) -> None:
-        self.query_one("#nm-dialog").border_title = self.title_text
+        dialog = self.query_one("#nm-dialog")
+        dialog.border_title = self.title_text
+        dialog.border_subtitle = t("followups.ui.note_keys")
         self.query_one("#nm-text", Input).focus()
 
     @on(Input.Submitted, "#nm-text")

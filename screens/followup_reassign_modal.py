@@ -32,7 +32,9 @@ class ReassignModal(ModalScreen[str | None]):
                                for agent_id, name, role in self.agents], id="ra-agents")
 
     def on_mount(self) -> None:
-        self.query_one("#ra-dialog").border_title = t("followups.ui.reassign_title")
+        dialog = self.query_one("#ra-dialog")
+        dialog.border_title = t("followups.ui.reassign_title")
+        dialog.border_subtitle = t("followups.ui.reassign_keys")
         self.query_one("#ra-agents", OptionList).focus()
 
     @on(OptionList.OptionSelected, "#ra-agents")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -18,6 +19,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Select, Static, Tab, Tabs
 
+from screens.followup_columns import COLUMNS, fit, label_width
 from screens.followup_format import case_cell, due_text, status_text, trigger_text, untrusted
 from workbench import sla
 from workbench.context import Context
@@ -31,11 +33,6 @@ AGENT_VIEWS = ("due", "today", "upcoming", "open", "closed")
 LEAD_VIEWS = ("overdue", "today", "upcoming", "open", "agents", "closed")
 NARROW_BELOW = 110
 SORTS = ("due", "due_desc", "owner")
-# (column, width below NARROW_BELOW, width above; 0 = hidden, None = the rest)
-COLUMNS = (("sel", 2, 2), ("status", 6, 6), ("due", 11, 11), ("kind", 8, 10), ("owner", 4, 6), ("case", 0, 24),
-           ("customer", 6, 10), ("note", None, None))
-
-
 class PageLoaded(Message):
     def __init__(self, query: board.BoardQuery, offset: int, rows: list[dict[str, Any]], total: int,
                  summary: list[dict[str, Any]] | None) -> None:
@@ -84,6 +81,7 @@ class FollowUpsScreen(Screen[None]):
         self.selected: set[str] = set()
         self.narrow: bool | None = None
         self.agents: list[tuple[str, str, str]] = []
+        self.widths: dict[str, int | None] = {}
 
     def compose(self) -> ComposeResult:
         yield Static(id="fu-title")
@@ -124,10 +122,13 @@ class FollowUpsScreen(Screen[None]):
         self.narrow = narrow
         table = self.query_one("#fu-table", DataTable)
         table.clear(columns=True)
+        self.widths = {}
         for key, narrow_width, wide_width in COLUMNS:
             width = narrow_width if narrow else wide_width
             if width != 0 and (key != "owner" or self.is_lead):
-                table.add_column(t(f"followups.col.{key}"), key=key, width=width)
+                header = t(f"followups.col.{key}")
+                self.widths[key] = width and max(width, cell_len(header), label_width(key, narrow))
+                table.add_column(header, key=key, width=self.widths[key])
         return True
 
     @work(thread=True, exclusive=True, group="fu-agents-list")
@@ -179,12 +180,12 @@ class FollowUpsScreen(Screen[None]):
                 "status": status_text(row["display_status"]),
                 "due": due_text(row, now, tz),
                 "kind": Text(t(f"followups.kind.{row['kind']}")),
-                "owner": untrusted(row.get("owner_name") or row["owner_id"], 6),
-                "case": case_cell(row),
-                "customer": untrusted(row.get("customer_name"), 10),
+                "owner": untrusted(row.get("owner_name") or row["owner_id"], 12),
+                "case": case_cell(row, 40),
+                "customer": untrusted(row.get("customer_name"), 20),
                 "note": untrusted(row["note"], 60),
             }
-            table.add_row(*[cells[k] for k in keys], key=row["id"])
+            table.add_row(*[fit(cells[k], self.widths.get(k)) for k in keys], key=row["id"])
         if self.rows and keep > 0:
             table.move_cursor(row=min(keep, len(self.rows) - 1))
         self._update_pager()

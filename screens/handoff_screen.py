@@ -19,6 +19,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Static
 
+from screens.followup_columns import fit
 from screens.followup_format import case_cell, due_text, status_text, untrusted
 from workbench import sla
 from workbench.context import Context
@@ -29,6 +30,9 @@ from workbench.services.followup_model import FollowUpError
 from workbench.store import StoreError
 
 SECTIONS = ("followups", "promised", "approvals", "sla_risk")
+NARROW_BELOW = 110
+# Cell budgets (terminal cells, CJK double width) per column: (below NARROW_BELOW, above).
+BUDGET = {"case": (14, 36), "customer": (8, 10), "note": (12, 40), "reason": (12, 30), "kind": (12, 18)}
 SLA_STYLE = {"breached": "bold red", "due_soon": "bold yellow", "ok": "", "none": "dim"}
 
 
@@ -65,7 +69,8 @@ class HandoffScreen(Screen[None]):
         yield Static(id="ho-title")
         with Horizontal(id="ho-pick"):
             yield Label(t("followups.handoff_ui.from"), classes="ho-label")
-            yield Select([], prompt=self.agent_id, compact=True, id="ho-agent")
+            yield Select([(self.agent_id, self.agent_id)], value=self.agent_id, allow_blank=False, compact=True,
+                         id="ho-agent")
             yield Label(t("followups.handoff_ui.to"), classes="ho-label")
             yield Select([], prompt=t("followups.handoff_ui.pick_target"), compact=True, id="ho-target")
         with Horizontal(id="ho-actions"):
@@ -116,6 +121,7 @@ class HandoffScreen(Screen[None]):
             chooser.set_options([(f"{name} ({agent_id})", agent_id) for agent_id, name, _ in allowed])
             if any(a[0] == self.agent_id for a in allowed):
                 chooser.value = self.agent_id
+            chooser.mutate_reactive(Select.value)  # same id as before: still show the name, not the id
             target = self.query_one("#ho-target", Select)
             previous = target.value
             target.set_options([(f"{name} ({agent_id})", agent_id) for agent_id, name, _ in message.agents
@@ -135,28 +141,41 @@ class HandoffScreen(Screen[None]):
             head.update(Text(t(f"followups.handoff_ui.{section}", n=count), style="bold"))
         self._fill()
 
+    def _cut(self, text: Text, column: str) -> Text:
+        """Fit a cell to its budget at this width (80 columns keep every table inside the screen)."""
+        return fit(text, BUDGET[column][0 if self.app.size.width < NARROW_BELOW else 1])
+
+    def on_resize(self) -> None:
+        if self.items is not None:
+            self._fill()
+
     def _fill(self) -> None:
         assert self.items is not None
-        now, tz = self.ctx.clock.now(), self.ctx.tz
+        now, tz, cut = self.ctx.clock.now(), self.ctx.tz, self._cut
         for section in ("followups", "promised"):
             table = self.query_one(f"#ho-{section}", DataTable)
             table.clear()
             for row in getattr(self.items, section):
                 cells = {"status": status_text(row["display_status"]), "due": due_text(row, now, tz),
-                         "kind": Text(t(f"followups.kind.{row['kind']}")), "case": case_cell(row, 20),
-                         "customer": untrusted(row.get("customer_name"), 10), "note": untrusted(row["note"], 40)}
+                         "kind": cut(Text(t(f"followups.kind.{row['kind']}")), "kind"),
+                         "case": cut(case_cell(row, 40), "case"),
+                         "customer": cut(untrusted(row.get("customer_name"), 20), "customer"),
+                         "note": cut(untrusted(row["note"], 60), "note")}
                 table.add_row(*[cells[str(c.key.value)] for c in table.ordered_columns], key=row["id"])
         approvals = self.query_one("#ho-approvals", DataTable)
         approvals.clear()
         for row in self.items.approvals:
             approvals.add_row(Text(t(f"authority.action.{row['action']}")), Text(format_fen(row["amount_fen"])),
-                              untrusted(f"{row['case_id']} {row.get('case_subject') or ''}", 24),
-                              untrusted(row.get("customer_name"), 10), untrusted(row["reason"], 30), key=row["id"])
+                              cut(untrusted(f"{row['case_id']} {row.get('case_subject') or ''}", 40), "case"),
+                              cut(untrusted(row.get("customer_name"), 20), "customer"),
+                              cut(untrusted(row["reason"], 60), "reason"), key=row["id"])
         risk = self.query_one("#ho-sla_risk", DataTable)
         risk.clear()
         for row in self.items.sla_risk:
-            risk.add_row(self._countdown(row), untrusted(f"{row['id']} {row['subject']}", 30),
-                         untrusted(row.get("customer_name"), 10), Text(row["sla_kind"]), key=row["id"])
+            kind = t(f"followups.sla_kind.{row['sla_kind']}")  # a team's own SLA kind has no label: show its id
+            risk.add_row(self._countdown(row), cut(untrusted(f"{row['id']} {row['subject']}", 40), "case"),
+                         cut(untrusted(row.get("customer_name"), 20), "customer"),
+                         untrusted(row["sla_kind"] if kind.startswith("followups.") else kind, 16), key=row["id"])
 
     def _countdown(self, row: dict[str, Any]) -> Text:
         tick = sla.countdown(row["sla_due_at"], self.ctx.clock.now())

@@ -33,12 +33,14 @@ class PlaybookSwitchModal(ModalScreen[str | None]):
         options = []
         for playbook in loader.registry(self.ctx).ordered():
             intents = "、".join(t(f"playbook.intent.{i}", lang) for i in playbook.intents)
-            mark = " " + t("playbook.switch.current") if playbook.id == self.current_id else ""
+            # The catalog carries its own spacing: 「（当前）」 in Chinese, " (current)" in English.
+            mark = t("playbook.switch.current") if playbook.id == self.current_id else ""
             label = Content(f"{playbook.title.get(lang)}{mark}\n") + Content.styled(
                 t("playbook.switch.intents", lang, intents=intents), "dim")
             options.append(Option(label, id=playbook.id))
         with Vertical(id="playbook-switch-box") as box:
             box.border_title = t("playbook.switch.title")
+            box.border_subtitle = t("playbook.switch.keys")
             yield OptionList(*options, id="playbook-switch-list")
 
     def on_mount(self) -> None:

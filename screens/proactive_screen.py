@@ -88,7 +88,8 @@ class ProactiveScreen(Screen[None]):
     """Contact customers whose parcel is in trouble, or who should get a usage guide today."""
 
     CSS_PATH = "proactive_screen.tcss"
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    # Side by side only when the list (about 70 cells with a 19-digit order number) and the message both fit.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     BINDINGS = [
         Binding("s", "send", t("data.screen.send"), id="proactive.send"),
         Binding("f", "send_follow_up", t("data.screen.follow_up"), id="proactive.follow_up"),
@@ -143,7 +144,9 @@ class ProactiveScreen(Screen[None]):
         table = self.query_one("#pr-table", DataTable)
         table.clear()
         for s in self.items:
-            issue = t(f"data.anomaly.{s.anomaly}", hours=s.hours) if s.anomaly else t("data.screen.issue_guide")
+            # The hours have their own column: 「停滞」 here, not 「停滞 330 小时」 twice.
+            issue = (t("data.screen.issue_stalled") if s.anomaly == "stalled"
+                     else t(f"data.anomaly.{s.anomaly}", hours=s.hours) if s.anomaly else t("data.screen.issue_guide"))
             table.add_row(Text(t(f"data.screen.kind_{s.kind}")), Text(sanitize.one_line(s.customer_name, 10)),
                           Text(sanitize.one_line(s.order_no, 22)), Text(issue, style="yellow" if s.anomaly else "green"),
                           Text(t("data.screen.hours", hours=s.hours)), key=s.key)

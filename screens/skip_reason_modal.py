@@ -34,6 +34,7 @@ class SkipReasonModal(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="skip-reason-box") as box:
             box.border_title = self.title_text
+            box.border_subtitle = t("playbook.reason.keys")
             yield Static(self.prompt, id="skip-reason-prompt", markup=False)
             yield Input(placeholder=t("playbook.reason.placeholder"), id="skip-reason-input", max_length=500)
             yield Label("", id="skip-reason-error", markup=False)

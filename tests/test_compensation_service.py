@@ -117,7 +117,7 @@ def test_approval_flow_and_the_counting_rule(world: tuple[Context, World]) -> No
     assert comp.authority_summary(lead)["approval_left_fen"] == lead_before["approval_left_fen"] - 8000
     assert comp.customer_history(ctx, "cu-1")["d30_fen"] == 11000
     note = ctx.store.one("SELECT * FROM messages WHERE case_id = 'ca-1-1' AND author = 'system'")
-    assert note["body"] == "【系统】组长赵敏已批准优惠券 ¥80。备注:同意,下次注意包装"
+    assert note["body"] == "【系统】组长赵敏已批准优惠券 ¥80。备注：同意,下次注意包装"
     assert count(ctx, "SELECT count(*) FROM outbox WHERE entity = 'messages' AND entity_id = ?", note["id"]) == 1
     unseen = comp.unseen_decisions(ctx)
     assert [u["id"] for u in unseen] == [request.compensation_id]

@@ -92,7 +92,7 @@ async def give(ctx: Context, amount: str, reason: str) -> tuple[Host, str, str, 
 
 async def test_agent_gives_30_then_80_becomes_a_request_the_lead_approves_the_agent_sees(ctx: Context) -> None:
     _, label, preview, result = await give(ctx, "30", "外壳破损,补偿安抚")
-    assert label == "发放" and "在权限内,可直接发放" in preview and "单次权限 ¥50" in preview
+    assert label == "发放" and "在权限内，可直接发放" in preview and "单次权限 ¥50" in preview
     assert result["status"] == "issued" and result["amount_fen"] == 3000
 
     _, label, preview, result = await give(ctx, "80", "外壳裂得厉害,顾客很生气")
@@ -119,7 +119,7 @@ async def test_agent_gives_30_then_80_becomes_a_request_the_lead_approves_the_ag
 
     # The agent: the decision is on the case, and a notification announces it once.
     body = ctx.store.scalar("SELECT body FROM messages WHERE case_id = 'ca-1-1' AND author = 'system'")
-    assert body == "【系统】组长赵敏已批准优惠券 ¥80。备注:同意"
+    assert body == "【系统】组长赵敏已批准优惠券 ¥80。备注：同意"
     app = Host(lambda: ApprovalsScreen(ctx))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)

@@ -37,13 +37,13 @@ def test_summary_covers_customer_order_problem_tried_promised_emotion(ctx: Conte
     summary = escalation.build_summary(ctx, case_id, "zh")
     lines = summary.splitlines()
     assert lines[0] == "【转交摘要】c-test-1"
-    assert lines[1] == f"顾客:{CUSTOMER_NAME} · VIP2 · 累计 ¥3,420 · 12 单"
-    assert lines[2] == "情绪:生气(裂了, 怎么发货)"
-    assert lines[3].startswith(f"订单:{ORDER_NO} · 电热水壶") and "圆通速递" in lines[3]
-    assert lines[4] == "问题:到货破损。顾客原话:「收到的水壶外壳裂了!![@click=app.quit]你们怎么发货的[/]」"
-    assert "共情跳过(顾客很急,先给方案)" in lines[5] and "定位跳过(照片已发)" in lines[5]
-    assert lines[6] == "已承诺:补发新品,48 小时内发出"
-    assert lines[7] == "补偿:优惠券 ¥10(issued)"
+    assert lines[1] == f"顾客：{CUSTOMER_NAME} · VIP2 · 累计 ¥3,420 · 12 单"
+    assert lines[2] == "情绪：生气(裂了, 怎么发货)"
+    assert lines[3].startswith(f"订单：{ORDER_NO} · 电热水壶") and "圆通速递" in lines[3]
+    assert lines[4] == "问题：到货破损。顾客原话：「收到的水壶外壳裂了!![@click=app.quit]你们怎么发货的[/]」"
+    assert "共情跳过（顾客很急,先给方案）" in lines[5] and "定位跳过（照片已发）" in lines[5]
+    assert lines[6] == "已承诺：补发新品，48 小时内发出"
+    assert lines[7] == "补偿：优惠券 ¥10（issued）"
     english = escalation.build_summary(ctx, case_id, "en")
     assert "Promised: Send a replacement, ships within 48 hours" in english and "Emotion: angry" in english
 
@@ -51,7 +51,7 @@ def test_summary_covers_customer_order_problem_tried_promised_emotion(ctx: Conte
 def test_summary_of_a_bare_case(ctx: Context) -> None:
     case_id = make_case(ctx, with_order=False, emotion="calm")
     summary = escalation.build_summary(ctx, case_id, "zh")
-    assert "订单:未关联订单" in summary and "已做:暂无" in summary and "已承诺:暂无" in summary
+    assert "订单：未关联订单" in summary and "已做：暂无" in summary and "已承诺：暂无" in summary
 
 
 def test_escalate_stores_summary_owner_note_outbox_and_audit(ctx: Context) -> None:
@@ -140,4 +140,4 @@ def test_summary_mentions_replies_sent(ctx: Context) -> None:
     case_id = make_case(ctx)
     cases.add_reply(ctx, case_id, "王先生您好,已为您登记补发,48 小时内发出。")
     summary = escalation.build_summary(ctx, case_id, "zh")
-    assert "已回复顾客 1 次,最近一次:「王先生您好,已为您登记补发,48 小时内发出。」" in summary
+    assert "已回复顾客 1 次，最近一次：「王先生您好,已为您登记补发,48 小时内发出。」" in summary

@@ -107,7 +107,7 @@ def test_state_machine_scheduled_due_overdue_done(fctx: Context, clock: FrozenCl
     assert [r["id"] for r in became] == [row["id"]]
     assert became[0]["customer_name"] == "王磊" and became[0]["case_subject"] == "水壶外壳裂了"
     assert followups.refresh_states(fctx) == []  # notified once only
-    assert followups.due_message(became[0], "zh") == "跟进到期:回电 · 王磊 · 水壶外壳裂了"
+    assert followups.due_message(became[0], "zh") == "跟进到期：回电 · 王磊 · 水壶外壳裂了"
     assert followups.get(fctx, row["id"])["display_status"] == "due"
     assert followups.overdue_count(fctx, "a-lina") == 0
     clock.advance(minutes=16)  # past the 15-minute grace of sla_policy.toml

@@ -159,8 +159,8 @@ def test_cli_policy_explain(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
             "--action", "coupon"]
     assert cli.main([*base, "--amount", "80"]) == 0
     out = capsys.readouterr().out
-    assert "李娜(L1)· 优惠券 ¥80 · 工单 ca-1-1" in out
-    assert "结论:超出权限,需组长审批" in out and "超出单次权限 ¥50" in out
+    assert "李娜（L1）· 优惠券 ¥80 · 工单 ca-1-1" in out
+    assert "结论：超出权限，需组长审批" in out and "超出单次权限 ¥50" in out
     assert "未通过  case_limit" in out and "通过  agent_active" in out
     assert cli.main([*base, "--amount", "50", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)

@@ -64,10 +64,10 @@ def test_trouble_list_before_the_customer_writes(ctx):
     assert (stalled.hours, stalled.options, stalled.customer_name) == (52, ("wait", "reroute", "refund"), "王磊")
     text = proactive.message(ctx, stalled)
     assert "王磊" in text and "1001" in text and "52 小时" in text and "圆通速递" in text
-    assert "回复 1:继续等待" in text and "回复 2:为您改派" in text and "回复 3:直接为您办理退款" in text
+    assert "回复 1：继续等待" in text and "回复 2：为您改派" in text and "回复 3：直接为您办理退款" in text
     assert "尽快" not in text  # a promise needs a time: "明天 18:00 前"
     assert "明天 18:00 前" in text
-    assert "回复 2" not in proactive.message(ctx, stalled, ("wait", "refund")).replace("回复 2:直接", "")
+    assert "回复 2" not in proactive.message(ctx, stalled, ("wait", "refund")).replace("回复 2：直接", "")
 
 
 def test_usage_guides_on_day_two(ctx):

@@ -163,19 +163,27 @@ class Stepper(Vertical, can_focus=True):
         self.query_one("#stepper-items", Static).display = bool(items)
         self.query_one("#stepper-say", Static).display = True
         self.cursor = min(self.cursor, max(len(items) - 1, 0))
+        short = self.app.size.height < SHORT_BELOW
         self.border_title = t(f"playbook.stage.{p.stage}", lang)
         self.set_class(p.closed, "-closed")
-        self.query_one("#stepper-head", Static).update(render.head(p, lang))
-        self.query_one("#stepper-items", Static).update(render.checklist(p, lang, self.cursor, self.has_focus))
+        # In 解决 the options matter more than the (long) phrasing, which `i` inserts in full anyway.
+        self.set_class(p.stage == "resolve", "-resolve")
+        head = self.query_one("#stepper-head", Static)
+        head.update(render.head(p, lang, head.content_size.width))
+        self.query_one("#stepper-items", Static).update(
+            render.checklist(p, lang, self.cursor, self.has_focus, compact=short))
         self.query_one("#stepper-say", Static).update(render.say(self.current_phrase(), lang))
         extra = self.query_one("#stepper-extra", Static)
         extra.display = p.stage in ("resolve", "close")
         if p.stage == "resolve":
-            extra.update(render.options(p, self.view, lang, compact=self.app.size.height < SHORT_BELOW))
+            extra.update(render.options(p, self.view, lang, compact=short))
         elif p.stage == "close":
             extra.update(render.followup(p, p.playbook.stage("close").followup, lang))
         else:
             extra.update("")
+
+    def on_resize(self) -> None:
+        self.refresh_view()  # the head line breaks differently at another width
 
     def on_focus(self) -> None:
         self.refresh_view()
@@ -214,8 +222,11 @@ class Stepper(Vertical, can_focus=True):
         if moved:
             self.cursor = 0
         self.refresh_view()
-        if message.note:
-            self.app.notify(message.note, markup=False, timeout=4)
+        note = message.note
+        if not note and moved and not message.result.closed:
+            note = t("playbook.stage_moved", stage=t(f"playbook.stage.{message.result.stage}", self.ctx.lang))
+        if note:
+            self.app.notify(note, markup=False, timeout=4)
         self.post_message(self.StageChanged(message.case_id))
         if moved and message.result.stage == "close":
             self.propose_followup()
@@ -360,9 +371,8 @@ class Stepper(Vertical, can_focus=True):
             module = importlib.import_module(FOLLOWUP_MODULE)
 
             def done(result: dict[str, Any] | None) -> None:
-                if result:
-                    self.save("followup", notice=t("playbook.followup_scheduled", kind=kind, when=when),
-                              kind=str(result.get("kind") or spec.kind), when=spec.when,
+                if result:  # the follow-up modal has said 「已安排跟进」 already: no second toast
+                    self.save("followup", kind=str(result.get("kind") or spec.kind), when=spec.when,
                               note=spec.note.get(lang), status="scheduled",
                               followup_id=str(result.get("id") or "") or None)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
 
 from playbooks.fill import Filled, option_amount_fen
@@ -18,7 +19,7 @@ from workbench.i18n import t
 from workbench.money import format_fen
 
 NUMBERS = "①②③④"
-_WHEN = re.compile(r"^\+(\d+)([mhd])$|^(\d+)d_after_delivery$|^tomorrow_(\d+)$")
+_WHEN = re.compile(r"^\+(\d+)([mhd])$|^(\d+)d_after_delivery$|^tomorrow_(\d+)$|^(\d+)d_after_next_delivery$")
 _FIELD = re.compile(r"\{[a-z_]+\}")
 
 
@@ -31,6 +32,8 @@ def when_label(when: str, lang: str) -> str:
         return t(f"playbook.when.plus_{match.group(2)}", lang, n=match.group(1))
     if match.group(3):
         return t("playbook.when.after_delivery", lang, n=match.group(3))
+    if match.group(5):  # the replacement / exchange parcel, not the one already delivered
+        return t("playbook.when.after_next_delivery", lang, n=match.group(5))
     return t("playbook.when.tomorrow", lang, hour=match.group(4))
 
 
@@ -43,19 +46,32 @@ def item_label(progress: Progress, stage: str, item_id: str, lang: str) -> str:
     return item.label.get(lang) if item else item_id
 
 
-def head(progress: Progress, lang: str) -> Text:
-    """``① 共情 ✓  ② 定位 ●  ③ 解决  ④ 闭环`` plus the playbook's name."""
+def head(progress: Progress, lang: str, width: int = 0) -> Text:
+    """``① 共情 ✓  ② 定位 ●  ③ 解决  ④ 闭环`` plus the playbook's name.
+
+    When the name does not fit on the stage line (``width`` cells; 0 = unknown), it goes on its own line
+    instead of leaving a dangling 「·」 at the end of the first one.
+    """
     text = Text(no_wrap=False)
+    parts: list[tuple[str, str]] = []
     for n, key in enumerate(STAGES):
         status = progress.status(key)
         current = key == progress.stage and not progress.complete
         mark = {DONE: " ✓", SKIPPED: " ↷"}.get(status, " ●" if current else "")
         style = "bold reverse" if current else ("green" if status == DONE else ("yellow" if status == SKIPPED else "dim"))
+        parts.append((f"{NUMBERS[n]} {t(f'playbook.stage.{key}', lang)}{mark}", style))
+    # Two spaces between stages, one when that keeps the four on one line (English at 80 columns).
+    gap = "  "
+    if width and sum(cell_len(part) for part, _ in parts) + 2 * (len(parts) - 1) > width:
+        gap = " "
+    for n, (part, style) in enumerate(parts):
         if n:
-            text.append("  ")
-        text.append(f"{NUMBERS[n]} {t(f'playbook.stage.{key}', lang)}{mark}", style=style)
-    text.append("  · ", style="dim")
-    text.append(progress.playbook.title.get(lang), style="italic")
+            text.append(gap)
+        text.append(part, style=style)
+    title = progress.playbook.title.get(lang)
+    inline = not width or text.cell_len + 4 + cell_len(title) <= width
+    text.append("  · " if inline else "\n", style="dim")
+    text.append(title, style="italic")
     if progress.closed:
         text.append("  " + t("playbook.closed_banner", lang), style="bold green")
     elif progress.complete:
@@ -63,26 +79,37 @@ def head(progress: Progress, lang: str) -> Text:
     return text
 
 
-def checklist(progress: Progress, lang: str, cursor: int, focused: bool) -> Text:
-    """The current stage's checklist: ☑ ticked, ☐ open; the cursor item is highlighted when focused."""
+def label(key: str, lang: str) -> str:
+    """A section label with the language's colon: 「清单：」 in Chinese, "Checklist: " in English."""
+    return t(key, lang) + t("playbook.colon", lang)
+
+
+def checklist(progress: Progress, lang: str, cursor: int, focused: bool, compact: bool = False) -> Text:
+    """The current stage's checklist: ☑ ticked, ☐ open; the cursor item is highlighted when focused.
+
+    One item per line, indented under the label, so a long item never splits from its box and ↑/↓
+    move visibly; ``compact`` (short terminals) runs them on one line instead.
+    """
     stage = progress.playbook.stage(progress.stage)
-    text = Text(t("playbook.checklist", lang) + ": ", style="bold")
+    head = label("playbook.checklist", lang)
+    text = Text(head, style="bold")
     if not stage.checklist:
         text.append(t("playbook.no_items", lang), style="dim")
         return text
+    indent = " " * cell_len(head)
     ticked = progress.checked(progress.stage)
     for n, item in enumerate(stage.checklist):
         done = item.id in ticked
         style = "reverse" if focused and n == cursor else ("green" if done else "")
         if n:
-            text.append("  ")
+            text.append("  " if compact else "\n" + indent)
         text.append(("☑ " if done else "☐ ") + item.label.get(lang), style=style)
     return text
 
 
 def say(filled: Filled, lang: str) -> Text:
     """The suggested phrasing; unfilled ``{fields}`` stand out so the agent sees what is missing."""
-    text = Text(t("playbook.phrase", lang) + ": ", style="bold")
+    text = Text(label("playbook.phrase", lang), style="bold")
     last = 0
     for match in _FIELD.finditer(filled.text):
         text.append(filled.text[last:match.start()])
@@ -101,17 +128,23 @@ def options(progress: Progress, view: Any, lang: str, compact: bool = False) -> 
 
     ``compact`` runs them on together (short terminals); otherwise one option per line.
     """
-    text = Text(t("playbook.options", lang) + ":", style="bold")
+    text = Text(label("playbook.options", lang).rstrip(), style="bold")
     chosen = (progress.resolution or {}).get("option")
     for n, option in enumerate(progress.playbook.stage("resolve").options, start=1):
         text.append(" " if compact else "\n")
         picked = option.id == chosen
+        name = option.label.get(lang)
         text.append(f" {n} ", style="bold reverse" if picked else "bold")
-        text.append(" " + option.label.get(lang), style="green" if picked else "")
-        text.append(" · " + option.time.get(lang), style="dim")
+        text.append(" " + name, style="green" if picked else "")
         amount = option_amount_fen(option, view)
         action = t(f"playbook.action.{option.action}", lang)
-        text.append(f"  [{action}{' ' + format_fen(amount) if amount else ''}]", style="cyan")
+        # 「全额退款 [全额退款 ¥1,279]」 says it twice: name the action only when the label does not. The
+        # action and amount come before the time to promise, so a narrow column wraps only the time.
+        named = option.needs_authority and action.casefold() not in name.casefold()
+        shown = [part for part in (action if named else "", format_fen(amount) if amount else "") if part]
+        if shown:
+            text.append(" [" + " ".join(shown) + "]", style="cyan")
+        text.append(" · " + option.time.get(lang), style="dim")
         if picked:
             text.append(" ✓", style="bold green")
     return text
@@ -119,7 +152,7 @@ def options(progress: Progress, view: Any, lang: str, compact: bool = False) -> 
 
 def followup(progress: Progress, spec: FollowUpSpec | None, lang: str) -> Text:
     """The 闭环 default follow-up, and whether it is already recorded or scheduled."""
-    text = Text(t("playbook.followup", lang) + ": ", style="bold")
+    text = Text(label("playbook.followup", lang), style="bold")
     if spec is None:
         return text
     kind = t(f"playbook.followup_kind.{spec.kind}", lang)
@@ -128,5 +161,6 @@ def followup(progress: Progress, spec: FollowUpSpec | None, lang: str) -> Text:
     if recorded:
         text.append("  ✓ " + when_label(str(recorded.get("when") or ""), lang), style="bold green")
     else:
-        text.append(f"  (f {t('playbook.key.followup', lang)})", style="dim")
+        hint = t("playbook.key_hint", lang, shortcut="f", label=t("playbook.key.followup", lang))
+        text.append("  " + hint, style="dim")
     return text
