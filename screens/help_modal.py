@@ -29,9 +29,9 @@ class HelpModal(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         table = Table(title=t("main.help_title", focus=self.focus_name), expand=True, show_edge=False)
-        table.add_column("键 / key", no_wrap=True, style="bold cyan")
-        table.add_column("操作 / action")
-        table.add_column("id", style="dim", no_wrap=True)
+        table.add_column(t("main.help_key"), no_wrap=True, style="bold cyan")
+        table.add_column(t("main.help_action"))
+        table.add_column(t("main.help_id"), style="dim", no_wrap=True)
         for key, description, binding_id in self.rows:
             table.add_row(Text(key), Text(description), Text(binding_id))
         with VerticalScroll():

@@ -136,8 +136,17 @@ class MainScreen(Screen[None]):
     def on_resize(self) -> None:
         self._apply_size_classes(self.app.size.width, self.app.size.height)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The customer-pane toggle only exists (and shows in the footer) in the narrow layout."""
+        if action == "toggle_customer":
+            return self.has_class("narrow")
+        return True
+
     def _apply_size_classes(self, width: int, height: int) -> None:
-        self.set_class(width < NARROW_BELOW, "narrow")
+        narrow = width < NARROW_BELOW
+        if narrow != self.has_class("narrow"):
+            self.set_class(narrow, "narrow")
+            self.refresh_bindings()
         self.set_class(width >= WIDE_FROM, "wide")
         self.set_class(height < SHORT_BELOW, "short")
 

@@ -40,7 +40,7 @@ class ShipmentTimeline(Static):
         if badge:
             text.append("  " + badge, "bold red")
         if ship.get("refreshed_at"):
-            text.append("  " + t("main.refreshed_at", time=timefmt.short_local(ship["refreshed_at"], tz)), "dim")
+            text.append("\n" + t("main.refreshed_at", time=timefmt.short_local(ship["refreshed_at"], tz)), "dim")
         for event in events[:max_events]:
             text.append("\n")
             text.append(timefmt.short_local(event["at"], tz), "dim")

@@ -51,7 +51,9 @@ class StatusBar(Static):
                           left=format_fen(auth.get("budget_left_fen", 0)),
                           budget=format_fen(auth.get("budget_fen", 0))))
         text.append(*sep)
-        if status.sync.get("online") is False:
+        if not status.sync.get("hub"):
+            text.append("● " + t("main.standalone"), "bold cyan")
+        elif status.sync.get("online") is False:
             text.append("● " + t("common.offline"), "bold red")
         else:
             text.append("● " + t("common.online"), "bold green")
@@ -64,6 +66,11 @@ class StatusBar(Static):
                         else t("main.never_synced"), "dim")
         if status.sync.get("last_error"):
             text.append(" ⚠", "bold red")
+        clock = timefmt.local(now, tz).strftime("%H:%M")
+        if compact and text.cell_len + 8 > self.app.size.width:
+            # Alarms and authority matter more than the clock on a narrow terminal.
+            self.update(text)
+            return
         text.append(*sep)
-        text.append(timefmt.local(now, tz).strftime("%H:%M"), "dim")
+        text.append(clock, "dim")
         self.update(text)

@@ -29,7 +29,7 @@ class CaseChanged(Message):
 
 SCREENS = {
     "followups": ("screens.followups_screen", "FollowUpsScreen", False),
-    "approvals": ("screens.approvals_screen", "ApprovalsScreen", True),
+    "approvals": ("screens.approvals_screen", "ApprovalsScreen", False),  # agents see their own requests
     "sync": ("screens.sync_screen", "SyncScreen", False),
     "proactive": ("screens.proactive_screen", "ProactiveScreen", False),
     "handoff": ("screens.handoff_screen", "HandoffScreen", False),
@@ -52,7 +52,7 @@ class WorkbenchApp(App[None]):
         Binding("f5", "open_screen('proactive')", t("main.proactive_screen"), id="app.proactive", priority=True),
         Binding("f6", "open_screen('handoff')", t("main.handoff_screen"), id="app.handoff", priority=True, show=False),
         Binding("f7", "open_screen('reports')", t("main.reports_screen"), id="app.reports", priority=True, show=False),
-        Binding("ctrl+q", "quit", t("main.quit"), id="app.quit"),
+        Binding("ctrl+q", "quit", t("main.quit"), id="app.quit", show=False),
     ]
 
     def __init__(self, ctx: Context, sources: Sequence[Any] = (), sync_runner: Any = None,
@@ -117,36 +117,52 @@ class WorkbenchApp(App[None]):
         screen_class = getattr(importlib.import_module(module), class_name)
         self.push_screen(screen_class(self.ctx))
 
+    def our_bindings(self) -> list[tuple[str, Any]]:
+        """(key display, binding) for the active bindings that carry one of our ids.
+
+        Textual's own editing keys (copy, delete to end of line…) have no id and are left out of help
+        and the palette: they are not actions an agent looks for, and some share keys we override.
+        """
+        rows: list[tuple[str, Any]] = []
+        seen: set[str] = set()
+        for active in self.active_bindings.values():
+            binding = active.binding
+            if not binding.id or binding.id in seen:
+                continue
+            seen.add(binding.id)
+            rows.append((self.get_key_display(binding), active))
+        return rows
+
     def action_help(self) -> None:
         from screens.help_modal import HelpModal
 
-        rows: list[tuple[str, str, str]] = []
-        seen: set[str] = set()
-        for key, active in self.active_bindings.items():
-            binding = active.binding
-            label = binding.description or binding.action
-            ident = binding.id or ""
-            if (key, ident) in seen:
-                continue
-            seen.add((key, ident))
-            rows.append((self.get_key_display(binding), label, ident))
+        rows = [(key, active.binding.description or active.binding.action, active.binding.id or "")
+                for key, active in self.our_bindings()]
         focused = self.focused
-        focus_name = (focused.id or type(focused).__name__) if focused else "-"
+        focus_name = t(f"main.widget_{focused.id}") if focused is not None and focused.id else "-"
+        if focused is not None and focus_name == f"main.widget_{focused.id}":
+            focus_name = type(focused).__name__
         self.push_screen(HelpModal(rows, focus_name))
 
+    def action_command_palette(self) -> None:
+        """The command palette, with its prompt in the agent's language."""
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(id="--command-palette", placeholder=t("main.palette_placeholder")))
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        """The command palette lists every action the agent can bind, by the same descriptions."""
-        yield from super().get_system_commands(screen)
-        for key, active in self.active_bindings.items():
+        """The command palette lists the same actions as help, by the same descriptions."""
+        for key, active in self.our_bindings():
             binding = active.binding
-            if binding.description and binding.action not in ("command_palette",):
-                node = active.node
+            if binding.action == "command_palette":
+                continue
 
-                def run(node: Any = node, action: str = binding.action) -> None:
-                    self.call_later(node.run_action, action)
+            def run(node: Any = active.node, action: str = binding.action) -> None:
+                self.call_later(node.run_action, action)
 
-                yield SystemCommand(f"{binding.description} ({self.get_key_display(binding)})",
-                                    binding.id or binding.action, run)
+            yield SystemCommand(f"{binding.description or binding.action} ({key})", binding.id or "", run)
+        yield SystemCommand(t("main.quit"), "app.quit", self.action_quit)
 
     # ----- background work hooks ---------------------------------------------------------------
     def request_sync(self) -> None:
