@@ -93,3 +93,27 @@ async def test_hostile_customer_text_is_shown_literally(demo_ctx: Context) -> No
         assert "[@click=app.quit]查看物流[/]" in plain and "[link=https://evil.example]" in plain
         assert "\x1b" not in plain and "⟨U+202E⟩" in plain
         assert app.is_running
+
+
+async def test_palette_lists_our_actions_only(demo_ctx: Context) -> None:
+    app = make_app(demo_ctx)
+    async with app.run_test(size=(120, 40)) as pilot:
+        main = await main_ready(pilot)
+        commands = list(app.get_system_commands(main))
+        helps = {c.help for c in commands}
+        assert {"case.compensate", "case.follow_up", "kb.search", "app.help", "app.quit"} <= helps
+        assert all(c.help for c in commands)  # Textual's id-less editing keys are not offered
+
+
+async def test_customer_pane_toggle_only_in_narrow_layout(demo_ctx: Context) -> None:
+    app = make_app(demo_ctx)
+    async with app.run_test(size=(80, 24)) as pilot:
+        main = await main_ready(pilot)
+        assert main.has_class("narrow") and main.check_action("toggle_customer", ()) is True
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        assert main.has_class("show-customer") and main.query_one("#customer").display
+    app = make_app(demo_ctx)
+    async with app.run_test(size=(140, 40)) as pilot:
+        main = await main_ready(pilot)
+        assert not main.has_class("narrow") and main.check_action("toggle_customer", ()) is False

@@ -117,7 +117,7 @@ class WorkbenchApp(App[None]):
         screen_class = getattr(importlib.import_module(module), class_name)
         self.push_screen(screen_class(self.ctx))
 
-    def our_bindings(self) -> list[tuple[str, Any]]:
+    def our_bindings(self, screen: Screen[Any] | None = None) -> list[tuple[str, Any]]:
         """(key display, binding) for the active bindings that carry one of our ids.
 
         Textual's own editing keys (copy, delete to end of line…) have no id and are left out of help
@@ -125,7 +125,7 @@ class WorkbenchApp(App[None]):
         """
         rows: list[tuple[str, Any]] = []
         seen: set[str] = set()
-        for active in self.active_bindings.values():
+        for active in (screen or self.screen).active_bindings.values():
             binding = active.binding
             if not binding.id or binding.id in seen:
                 continue
@@ -153,7 +153,7 @@ class WorkbenchApp(App[None]):
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The command palette lists the same actions as help, by the same descriptions."""
-        for key, active in self.our_bindings():
+        for key, active in self.our_bindings(screen):
             binding = active.binding
             if binding.action == "command_palette":
                 continue
