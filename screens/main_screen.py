@@ -16,12 +16,13 @@ from textual.binding import Binding
 from textual.containers import Container, Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from widgets.composer import Composer
 from widgets.conversation import ConversationView
 from widgets.customer_panel import CustomerPanel
 from widgets.kb_suggestions import KbSuggestions
+from widgets.key_bar import KeyBar
 from widgets.queue_list import QueueList
 from widgets.status_bar import StatusBar
 from widgets.stepper import Stepper
@@ -48,8 +49,8 @@ class CaseLoaded(Message):
 
 
 class QueueLoaded(Message):
-    def __init__(self, rows: list[dict[str, Any]], due: set[str]) -> None:
-        self.rows, self.due = rows, due
+    def __init__(self, rows: list[dict[str, Any]], due: set[str], first: cases.CaseView | None = None) -> None:
+        self.rows, self.due, self.first = rows, due, first
         super().__init__()
 
 
@@ -122,14 +123,13 @@ class MainScreen(Screen[None]):
                     yield Stepper(self.ctx, id="stepper")
                 yield Composer(self.ctx, id="composer")
             yield CustomerPanel(id="customer")
-        yield Footer()
+        yield KeyBar(id="keys")
 
     def on_mount(self) -> None:
         self._apply_size_classes(self.app.size.width, self.app.size.height)
         self.query_one(QueueList).focus()
         self.refresh_queue()
         self.refresh_status()
-        self.check_notices()
         self.set_interval(1, self._tick)
         self.set_interval(15, self._periodic)
 
@@ -153,13 +153,17 @@ class MainScreen(Screen[None]):
     # ----- workers: every query off the UI thread --------------------------------------------
     @work(thread=True, exclusive=True, group="queue")
     def refresh_queue(self) -> None:
+        first: cases.CaseView | None = None
         try:
             rows = cases.queue(self.ctx)
             due = cases.due_followup_cases(self.ctx, self.ctx.agent_id)
+            if rows and self.view is None and self._wanted is None:
+                # The first case is loaded in the same round trip: the screen is complete one hop sooner.
+                first = cases.load(self.ctx, rows[0]["id"], with_kb=False)
         except (StoreError, LookupError) as exc:
             self.post_message(WorkFailed("queue", str(exc)))
             return
-        self.post_message(QueueLoaded(rows, due))
+        self.post_message(QueueLoaded(rows, due, first))
 
     @work(thread=True, exclusive=True, group="status")
     def refresh_status(self) -> None:
@@ -231,6 +235,9 @@ class MainScreen(Screen[None]):
     def on_queue_loaded(self, message: QueueLoaded) -> None:
         queue = self.query_one(QueueList)
         queue.due_followups = message.due
+        if message.first is not None and self.view is None:
+            self._show_case(message.first)
+            self.load_suggestions(message.first)
         keep = self._wanted or (self.view.case["id"] if self.view else None)
         queue.set_rows(message.rows, self.ctx.clock.now(), keep=keep)
         if not message.rows:
@@ -265,13 +272,20 @@ class MainScreen(Screen[None]):
         self.query_one(StatusBar).show(message.status, self.ctx.clock.now(), self.ctx.tz)
 
     def on_case_loaded(self, message: CaseLoaded) -> None:
-        self.view = message.view
+        self._show_case(message.view)
+
+    def _show_case(self, view: cases.CaseView) -> None:
+        first = self.view is None
+        self.view = view
         self._wanted = None
         now = self.ctx.clock.now()
-        self.query_one(ConversationView).show(message.view, self.ctx.tz)
-        self.query_one(CustomerPanel).show(message.view, now, self.ctx.tz)
-        self.query_one(Composer).set_case(message.view)
-        self.query_one(Stepper).show_case(message.view)
+        self.query_one(ConversationView).show(view, self.ctx.tz)
+        self.query_one(CustomerPanel).show(view, now, self.ctx.tz)
+        self.query_one(Composer).set_case(view)
+        self.query_one(Stepper).show_case(view)
+        if first:
+            # Notifications (due follow-ups, approval decisions) wait until the screen is complete.
+            self.call_after_refresh(self.check_notices)
 
     def on_suggestions_loaded(self, message: SuggestionsLoaded) -> None:
         if self.view is not None and self.view.case["id"] == message.case_id:
