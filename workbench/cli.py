@@ -131,9 +131,24 @@ def explain(exc: BaseException) -> str:
     return str(exc)
 
 
+def _app_only(argv: Sequence[str]) -> argparse.Namespace | None:
+    """Parse a plain ``workbench [--db …] [--agent …] [--lang …] [--demo]`` without loading every command.
+
+    Building the full parser imports all command modules (~50 ms); opening the workbench, the most
+    common call, does not need them. Anything else (a command, ``--help``) goes to the full parser.
+    """
+    parser = argparse.ArgumentParser(prog="workbench", parents=[common_options()], add_help=False)
+    parser.add_argument("--demo", action="store_true")
+    args, rest = parser.parse_known_args(list(argv))
+    if rest:
+        return None
+    args.func = run_app
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = _app_only(argv) or build_parser().parse_args(argv)
     lang = opt(args, "lang")
     if lang:
         i18n.set_language(lang)
