@@ -13,7 +13,7 @@ from typing import Any
 from rich.text import Text
 
 from workbench import sanitize
-from workbench.dateparse import humanize_delta, preview
+from workbench.dateparse import ParsedTime, humanize_delta, preview
 from workbench.i18n import t
 from workbench.services.followups import Plan
 from workbench.timefmt import from_db, local
@@ -81,9 +81,8 @@ def plan_text(plan: Plan, now: datetime, tz: str) -> Text:
     if plan.parsed is not None:
         line = preview(plan.parsed, now, tz)
     else:
-        due = local(plan.due_at, tz)
-        line = (f"{due:%Y-%m-%d} {t(f'followups.weekday.{due.weekday()}')} {due:%H:%M} ({tz}) · "
-                f"{humanize_delta(plan.due_at - now)}")
+        due = ParsedTime("", plan.due_at, local(plan.due_at, tz), plan.due_at < now)
+        line = preview(due, now, tz)
         if plan.trigger:
             line += " · " + trigger_text(json.dumps(plan.trigger))
     style = "bold yellow" if plan.due_at < now else "green"

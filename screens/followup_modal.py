@@ -1,7 +1,7 @@
 """Schedule a follow-up from a case: quick choices, a typed time with a live preview, kind, owner, note.
 
 The preview is computed as the agent types (pure parsing; a shipment trigger reads a few indexed rows),
-in the shop timezone, so "明天下午3点" is confirmed as "2026-11-24 周二 15:00 (Asia/Shanghai)" before it
+in the shop timezone, so "明天下午3点" is confirmed as "2026-11-24 周二 15:00（Asia/Shanghai）" before it
 is saved. Unreadable text shows which formats work; a time in the past asks once more before saving.
 The write runs in a thread worker; the modal dismisses with the stored row (a dict) or None.
 """

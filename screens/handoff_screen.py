@@ -224,8 +224,9 @@ class HandoffScreen(Screen[None]):
             return
         result = message.result
         skipped = len(result.followups.skipped) + len(result.skipped_cases)
-        self.notify(t("followups.handoff_ui.done", followups=len(result.followups.changed), cases=len(result.cases),
-                      skipped=skipped), severity="warning" if skipped else "information")
+        key = "followups.handoff_ui.done_skipped" if skipped else "followups.handoff_ui.done"  # no "跳过 0 项"
+        self.notify(t(key, followups=len(result.followups.changed), cases=len(result.cases), skipped=skipped),
+                    severity="warning" if skipped else "information")
         self.reload()
 
     def action_close(self) -> None:

@@ -224,6 +224,8 @@ def test_naive_now_is_refused() -> None:
 def test_preview_shows_shop_time_weekday_distance_and_notes() -> None:
     parsed = parse("9点", NOW, SH, lang="zh")
     line = dateparse.preview(parsed, NOW, SH, lang="zh")
-    assert line.startswith("2026-11-24 周二 09:00 (Asia/Shanghai)")
+    assert line.startswith("2026-11-24 周二 09:00（Asia/Shanghai） · 23 小时后")
+    english = dateparse.preview(parse("9am", NOW, SH, lang="en"), NOW, SH, lang="en")
+    assert english.startswith("2026-11-24 Tue 09:00 (Asia/Shanghai) · in 23 h")
     assert "23 小时后" in line and "按明天算" in line
     assert dateparse.humanize_delta(timedelta(days=-1, hours=-5), "en") == "1 d 5 h ago"

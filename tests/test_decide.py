@@ -64,8 +64,8 @@ TABLE: list[tuple[str, dict[str, Any], str, int, Figures, dict[str, Any], str, s
      {"order_paid_fen": 10000, "order_refunded_fen": 5000}, "allowed", set()),
     ("refund needs an order", L1, "partial_refund", 1000, Figures(), {"order_id": None}, "denied", {"needs_order"}),
     ("coupon needs no order", L1, "coupon", 1000, Figures(), {"order_id": None}, "allowed", set()),
-    ("goodwill always approved at L1", L1, "goodwill_payment", 100, Figures(), {}, "needs_approval",
-     {"always_approval", "no_authority"}),
+    ("goodwill always approved at L1 (one reason, not two)", L1, "goodwill_payment", 100, Figures(), {},
+     "needs_approval", {"always_approval"}),
     ("repair visit always approved at L1", L1, "repair_visit", 100, Figures(), {}, "needs_approval",
      {"always_approval"}),
     ("goodwill ¥50 at L2", L2, "goodwill_payment", 5000, Figures(), {}, "allowed", set()),
@@ -148,6 +148,17 @@ def test_ineligible_full_refund_may_go_to_approval_by_policy() -> None:
     facts = replace(FACTS, item_categories=("生鲜",))
     decision = decide(policy, L1, "full_refund", 8800, Figures(), facts, NOW)
     assert decision.needs_approval and decision.codes == ("excluded_goods",)
+
+
+def test_always_approved_action_gives_one_reason_and_zero_limit_alone_says_no_authority() -> None:
+    always = decide(POLICY, L1, "goodwill_payment", 100, Figures(), FACTS, NOW)
+    assert always.needs_approval and always.codes == ("always_approval",)
+    assert always.messages("zh") == ["L1 级别发放这种补偿必须经组长审批"]
+    # A zero limit without always_approve still needs the "no own authority" reason (it is the only one).
+    policy = parse_policy(builtin_text().replace('always_approve = ["goodwill_payment", "repair_visit"]',
+                                                 'always_approve = ["repair_visit"]'), "p.toml")
+    zero = decide(policy, L1, "goodwill_payment", 100, Figures(), FACTS, NOW)
+    assert zero.needs_approval and zero.codes == ("no_authority",)
 
 
 # ----- approval mode: a lead re-checks a pending request --------------------------------------

@@ -125,6 +125,21 @@ def test_stories_match_their_parcels(demo: sqlite3.Connection) -> None:
     assert all(r["order_status"] == "refunding" for r in refunds)
 
 
+def test_order_status_agrees_with_its_parcel(demo: sqlite3.Connection) -> None:
+    """A signed-for parcel never sits next to 已发货: the order is 已签收 until the platform auto-confirms it
+    ten days after delivery (已完成), as the platforms show it."""
+    rows = demo.execute("SELECT o.status AS order_status, s.status, s.delivered_at FROM orders o "
+                        "JOIN shipments s ON s.order_id = o.id").fetchall()
+    signed = [r for r in rows if r["status"] == "delivered" and r["order_status"] not in ("refunding", "refunded")]
+    assert signed and not [r for r in rows if r["status"] == "delivered" and r["order_status"] == "shipped"]
+    for r in signed:
+        confirmed = FROZEN_AT - from_db(r["delivered_at"]) > timedelta(days=10)
+        assert r["order_status"] == ("completed" if confirmed else "delivered"), dict(r)
+    assert {r["order_status"] for r in signed} == {"delivered", "completed"}
+    moving = {r["order_status"] for r in rows if r["status"] in ("in_transit", "out_for_delivery")}
+    assert moving <= {"shipped", "refunding"} and "shipped" in moving
+
+
 def test_anomaly_variety_and_timelines_in_the_past(demo: sqlite3.Connection) -> None:
     anomalies = {r[0] for r in demo.execute("SELECT DISTINCT anomaly FROM shipments WHERE anomaly IS NOT NULL")}
     assert anomalies == {"stalled", "returned", "exception", "address", "locker_uncollected"}

@@ -38,14 +38,27 @@ def test_summary_covers_customer_order_problem_tried_promised_emotion(ctx: Conte
     lines = summary.splitlines()
     assert lines[0] == "【转交摘要】c-test-1"
     assert lines[1] == f"顾客：{CUSTOMER_NAME} · VIP2 · 累计 ¥3,420 · 12 单"
-    assert lines[2] == "情绪：生气(裂了, 怎么发货)"
+    assert lines[2] == "情绪：生气（裂了、怎么发货）"
     assert lines[3].startswith(f"订单：{ORDER_NO} · 电热水壶") and "圆通速递" in lines[3]
+    assert lines[3].endswith(" 已签收") and "delivered" not in lines[3]
     assert lines[4] == "问题：到货破损。顾客原话：「收到的水壶外壳裂了!![@click=app.quit]你们怎么发货的[/]」"
-    assert "共情跳过（顾客很急,先给方案）" in lines[5] and "定位跳过（照片已发）" in lines[5]
+    assert "共情跳过（顾客很急,先给方案）；定位跳过（照片已发）" in lines[5] and ";" not in lines[5]
     assert lines[6] == "已承诺：补发新品，48 小时内发出"
-    assert lines[7] == "补偿：优惠券 ¥10（issued）"
-    english = escalation.build_summary(ctx, case_id, "en")
-    assert "Promised: Send a replacement, ships within 48 hours" in english and "Emotion: angry" in english
+    assert lines[7] == "补偿：优惠券 ¥10（已发放）"
+    english = escalation.build_summary(ctx, case_id, "en").splitlines()
+    assert english[2] == "Emotion: angry (裂了, 怎么发货)"
+    assert english[3].endswith(" delivered")
+    assert "skipped (顾客很急,先给方案); Locate skipped (照片已发)" in english[5]
+    assert english[6] == "Promised: Send a replacement, ships within 48 hours"
+    assert english[7] == "Compensation: coupon ¥10 (Issued)"
+
+
+def test_summary_keeps_unknown_status_codes_readable(ctx: Context) -> None:
+    case_id = make_case(ctx, shipment_status="lost_at_sea", emotion="calm")
+    ctx.store.conn.execute("UPDATE cases SET cues = '[]' WHERE id = ?", (case_id,))
+    lines = escalation.build_summary(ctx, case_id, "zh").splitlines()
+    assert lines[2] == "情绪：平静"
+    assert lines[3].endswith(" lost_at_sea") and "ship_status" not in lines[3]
 
 
 def test_summary_of_a_bare_case(ctx: Context) -> None:
@@ -79,6 +92,17 @@ def test_escalate_refuses_empty_summary_and_unknown_target_writing_nothing(ctx: 
         escalation.escalate(ctx, case_id, "a-nobody", "摘要")
     assert ctx.store.scalar("SELECT count(*) FROM outbox") == before
     assert ctx.store.scalar("SELECT handoff_summary FROM cases WHERE id = ?", (case_id,)) is None
+
+
+def test_escalate_refuses_a_closed_case_in_the_agents_language(ctx: Context) -> None:
+    case_id = make_case(ctx)
+    ctx.store.conn.execute("UPDATE cases SET status = 'closed' WHERE id = ?", (case_id,))
+    with pytest.raises(escalation.EscalationError) as err:
+        escalation.escalate(ctx, case_id, "L2", "摘要")
+    assert str(err.value) == "工单已关闭，不能再转交" and "/" not in str(err.value)
+    with pytest.raises(escalation.EscalationError) as err:
+        escalation.resolve_target(ctx, "a-nobody")
+    assert str(err.value) == "没有可以转交的同事「a-nobody」（需要更高级别或组长）"
 
 
 class Host(App[None]):

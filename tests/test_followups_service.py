@@ -115,11 +115,13 @@ def test_state_machine_scheduled_due_overdue_done(fctx: Context, clock: FrozenCl
     assert followups.overdue_count(fctx, "a-lina") == 1
     result = followups.mark_done(fctx, [row["id"]], note="顾客说已收到,很满意")
     assert result.changed == [row["id"]] and result.skipped == []
+    assert result.summary("zh") == "已处理 1 条。" and result.summary("en") == "1 changed."  # no "skipped 0"
     done = followups.get(fctx, row["id"])
     assert (done["status"], done["done_note"], done["version"]) == ("done", "顾客说已收到,很满意", 3)
     assert followups.overdue_count(fctx, "a-lina") == 0
     again = followups.mark_done(fctx, [row["id"]])
     assert again.changed == [] and "已经完成" in again.skipped[0][1]
+    assert again.summary() == f"已处理 0 条，跳过 1 条。{row['id']}：跟进 {row['id']} 已经完成了。"
     changes = [(h["change"], h["actor"]) for h in followups.history(fctx, row["id"])]
     assert changes == [("created", "a-lina"), ("became_due", "system"), ("done", "a-lina")]
 
@@ -164,8 +166,10 @@ def test_reassign_validates_target_and_skips_same_owner(fctx: Context) -> None:
     with pytest.raises(FollowUpError) as info:
         followups.reassign(fctx, [row["id"]], "a-ghost")
     assert info.value.code == "unknown_agent"
-    result = followups.reassign(fctx, [row["id"], "fu-missing"], "a-lina")
+    result = followups.reassign(fctx, [row["id"], "fu-missing"], "a-lina", lang="en")
     assert result.changed == [] and len(result.skipped) == 2
+    assert result.summary("en") == (f"0 changed, 2 skipped. {row['id']}: a-lina already owns it. "
+                                    "fu-missing: Follow-up fu-missing not found.")
 
 
 def test_reschedule_replaces_trigger_and_goes_back_to_scheduled(fctx: Context, clock: FrozenClock) -> None:

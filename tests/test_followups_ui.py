@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -110,7 +111,7 @@ async def test_schedule_from_a_case_in_the_real_app(demo_ctx: Context) -> None:
         when.focus()
         await pilot.press(*"明天下午3点")
         await settle(pilot)
-        assert "2026-11-24 周二 15:00 (Asia/Shanghai)" in plain(app.screen.query_one("#fu-preview", Static))
+        assert "2026-11-24 周二 15:00（Asia/Shanghai）" in plain(app.screen.query_one("#fu-preview", Static))
         app.screen.query_one("#fu-note", Input).value = "回电确认补发"
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -210,6 +211,7 @@ async def test_lead_reassigns_in_bulk(fctx: Context) -> None:
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen.selected == set()
+        assert [n.message for n in app._notifications][-1] == "已处理 3 条。"  # nothing skipped: not said
     for fu_id in chosen:
         row = followups.get(fctx, fu_id)
         assert row["owner_id"] == "a-wangqiang"
@@ -284,8 +286,24 @@ async def test_handoff_moves_everything_to_a_colleague(fctx: Context) -> None:
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen.query_one("#ho-followups", DataTable).row_count == 0
+        done = [n.message for n in app._notifications][-1]
+        assert done == "已交接：跟进 3 条，工单 3 个。"  # nothing skipped: "跳过 0 项" is left out
     owners = {r[0] for r in fctx.store.query("SELECT owner_id FROM follow_ups WHERE status IN ('scheduled', 'due')")}
     assert "a-lina" not in owners
+
+
+def test_trigger_plan_preview_uses_the_catalog_brackets(fctx: Context) -> None:
+    from screens.followup_format import plan_text
+    from workbench.i18n import set_language
+
+    now = fctx.clock.now()
+    plan = followups.Plan(now + timedelta(days=3), "trigger", trigger={"type": "after_delivery", "days": 3})
+    assert plan_text(plan, now, "Asia/Shanghai").plain == "→ 2026-11-26 周四 10:00（Asia/Shanghai） · 3 天后 · 签收后 3 天"
+    set_language("en")
+    try:
+        assert plan_text(plan, now, "Asia/Shanghai").plain.startswith("→ 2026-11-26 Thu 10:00 (Asia/Shanghai) · in 3 d")
+    finally:
+        set_language("zh")
 
 
 # ---- snapshots ----------------------------------------------------------------------------------

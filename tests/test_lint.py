@@ -57,6 +57,36 @@ def test_good_phrasings_pass(text: str) -> None:
     assert lint(text) == []
 
 
+def full_width(text: str) -> str:
+    """The same phrasing typed with Chinese punctuation (what the playbooks use), times like 18:00 kept."""
+    table = {",": "，", ";": "；", "?": "？", "!": "！", "(": "（", ")": "）"}
+    out = [table.get(ch, ch) for ch in text]
+    for i, ch in enumerate(text):
+        if ch == ":" and not (0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit()):
+            out[i] = "："
+    return "".join(out)
+
+
+def chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+ZH_FLAGGED = [f for f in FLAGGED if chinese(f[0]) and f[0] != full_width(f[0])]
+ZH_CLEAN = [c for c in CLEAN if chinese(c) and c != full_width(c)]
+
+
+@pytest.mark.parametrize("text, rules", ZH_FLAGGED, ids=[f[0][:18] for f in ZH_FLAGGED])
+def test_full_width_punctuation_is_flagged_the_same(text: str, rules: set[str]) -> None:
+    wide = full_width(text)
+    assert {f.rule_id for f in lint(wide)} == rules
+    assert [(f.rule_id, f.text) for f in lint(wide)] == [(f.rule_id, full_width(f.text)) for f in lint(text)]
+
+
+@pytest.mark.parametrize("text", ZH_CLEAN, ids=[c[:18] for c in ZH_CLEAN])
+def test_full_width_punctuation_passes_the_same(text: str) -> None:
+    assert lint(full_width(text)) == []
+
+
 def test_vague_promise_is_judged_per_sentence() -> None:
     text = "补发今天 18:00 前发出。退款我们会尽快处理。"
     findings = lint(text)

@@ -195,7 +195,7 @@ def test_fill_from_case_and_missing_fields_are_reported(ctx: Context) -> None:
     assert filled.missing == ["eta"] and "{eta}" in filled.text
     damaged = loader.load(None).playbooks["damaged_item"]
     filled = fill.fill_stage(ctx, view, damaged, "empathize", "zh")
-    assert filled.text.startswith(f"{CUSTOMER_NAME}您好,我是李娜。") and filled.missing == []
+    assert filled.text.startswith(f"{CUSTOMER_NAME}您好，我是李娜。") and filled.missing == []
     refund = damaged.stage("resolve").option("refund")
     assert "¥199" in fill.fill_option(ctx, view, refund, "zh").text
     assert ORDER_NO in fill.fill_stage(ctx, view, damaged, "locate", "en").text

@@ -193,7 +193,7 @@ async def test_shortcut_expands_filled_from_the_case(ctx: Context) -> None:
         await pilot.press(*"/bf ")
         await settle(pilot)
         text = composer.area.text
-        assert text.startswith(f"{CUSTOMER_NAME}您好,给您补发的{PRODUCT}会在 48 小时内发出")
+        assert text.startswith(f"{CUSTOMER_NAME}您好，给您补发的{PRODUCT}会在 48 小时内发出")
         assert "/bf" not in text and composer.prompting is None
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -279,7 +279,7 @@ async def test_quick_reply_modal_searches_pinyin_and_returns_filled_text(ctx: Co
         assert "退款" in str(app.screen.query_one("#qr-preview").render())
         await pilot.press("enter")
         await settle(pilot)
-    assert app.result.startswith(f"{CUSTOMER_NAME}您好,退款 ")
+    assert app.result.startswith(f"{CUSTOMER_NAME}您好，退款 ")
 
 
 async def test_quick_reply_modal_escape_returns_none(ctx: Context) -> None:

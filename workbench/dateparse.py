@@ -370,9 +370,9 @@ def parse(text: str, now: datetime, tz: str, lang: str | None = None) -> ParsedT
 
 def preview(parsed: ParsedTime, now: datetime, tz: str, lang: str | None = None) -> str:
     """One line for the live preview: local date, weekday, time, timezone, how far away, and notes."""
-    local = parsed.local
-    weekday = t(f"followups.weekday.{local.weekday()}", lang)
-    line = f"{local:%Y-%m-%d} {weekday} {local:%H:%M} ({tz}) · {humanize_delta(parsed.at - now, lang)}"
+    local = parsed.local  # the catalog owns the layout: full-width brackets around the timezone in Chinese
+    line = t("followups.parse.preview", lang, date=f"{local:%Y-%m-%d}", time=f"{local:%H:%M}", tz=tz,
+             weekday=t(f"followups.weekday.{local.weekday()}", lang), delta=humanize_delta(parsed.at - now, lang))
     for note in parsed.notes:
         line += " · " + t(f"followups.parse.note.{note}", lang)
     return line

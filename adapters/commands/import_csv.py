@@ -27,7 +27,7 @@ EPILOG = """\
   created_at = "下单时间"
   status = "订单状态"
   [status]
-  "已发货" = "shipped"         # unpaid, paid, shipped, completed, closed, refunding, refunded
+  "已发货" = "shipped"         # unpaid, paid, shipped, delivered, completed, closed, refunding, refunded
 """
 SHOWN = 30
 

@@ -239,9 +239,13 @@ def decide(
             rules.check("batch_threshold", amount_fen <= policy.second_threshold_fen, DENIED,
                         threshold_fen=policy.second_threshold_fen)
     else:
-        rules.check("always_approval", action not in tier.always_approve, NEEDS_APPROVAL, tier=tier.name)
+        always = action in tier.always_approve
+        rules.check("always_approval", not always, NEEDS_APPROVAL, tier=tier.name)
         if limit == 0:
-            rules.check("no_authority", False, NEEDS_APPROVAL, tier=tier.name)
+            # An always-approved action usually has a zero limit too; "no own authority" would only repeat
+            # "always needs a lead" to the agent and the lead, so it is reported for other actions alone.
+            if not always:
+                rules.check("no_authority", False, NEEDS_APPROVAL, tier=tier.name)
         elif rules.check("case_limit", amount_fen <= limit, NEEDS_APPROVAL, limit_fen=limit):
             rules.check("split_sum", figures.case_used_fen + amount_fen <= limit, NEEDS_APPROVAL,
                         limit_fen=limit, used_fen=figures.case_used_fen,

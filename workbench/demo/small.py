@@ -154,8 +154,9 @@ class SmallBuilder:
     def order_status(self, line: shipments.Timeline, refund: bool) -> str:
         """Order status from the parcel, in the import vocabulary (``services.ingest.ORDER_STATUSES``).
 
-        A delivered order stays ``shipped`` (等待买家确认收货) until the platform auto-confirms it
-        ten days later (``completed``).
+        Once the parcel is signed for, the order says so too (``delivered``, 已签收 — the buyer has not
+        confirmed receipt yet), so the agent never sees 已发货 next to a parcel marked 已签收; the platform
+        auto-confirms it ten days after delivery (``completed``).
         """
         if refund:
             return "refunding"
@@ -165,7 +166,7 @@ class SmallBuilder:
             return "refunding"
         if line.status == "delivered":
             old = line.delivered_at is not None and self.now - line.delivered_at > timedelta(days=10)
-            return "completed" if old else "shipped"
+            return "completed" if old else "delivered"
         return "shipped"
 
     def add_shipment(self, oid: str, route: shipments.Route, line: shipments.Timeline) -> None:

@@ -69,7 +69,7 @@ def resolve_target(ctx: Context, wanted: str) -> Target:
     pool = [o for o in options if (o.role == "lead" if wanted == "lead" else o.tier == wanted and o.role != "lead")]
     if pool:
         return min(pool, key=lambda o: (o.load, o.id))
-    raise EscalationError(t("playbook.esc.no_targets") + f" ({wanted})")
+    raise EscalationError(t("playbook.esc.no_target_named", wanted=one_line(wanted, 30)))
 
 
 def _state(case: dict[str, Any]) -> dict[str, Any]:
@@ -96,6 +96,14 @@ def _tried(state: dict[str, Any], lang: str) -> list[str]:
     return parts
 
 
+def _label(area: str, code: Any, lang: str) -> str:
+    """A stored status code (``delivered``, ``issued``…) in the reader's words; unknown codes stay as they are,
+    so a status added upstream later still shows something true rather than a catalog key."""
+    raw = one_line(str(code or ""), 20)
+    label = t(f"{area}.{raw}", lang)
+    return raw if label == f"{area}.{raw}" else label
+
+
 def _text(value: Any, lang: str) -> str:
     if isinstance(value, dict):
         return str(value.get(lang) or value.get("zh") or "")
@@ -111,7 +119,7 @@ def build_summary(ctx: Context, case_id: str, lang: str | None = None) -> str:
         raise LookupError(f"case {case_id} not found")
     case = dict(row)
     customer = dict(store.one("SELECT * FROM customers WHERE id = ?", (case["customer_id"],)) or {})
-    sep = ";" if lang == "zh" else "; "
+    sep = t("playbook.handoff.sep", lang)
     lines = [t("playbook.handoff.header", lang, case=case_id)]
     lines.append(t("playbook.handoff.customer", lang, name=one_line(customer.get("name"), 30),
                    vip=customer.get("vip_level", 0), ltv=format_fen(int(customer.get("lifetime_value_fen") or 0)),
@@ -121,13 +129,15 @@ def build_summary(ctx: Context, case_id: str, lang: str | None = None) -> str:
     except json.JSONDecodeError:
         cues = []
     lines.append(t("playbook.handoff.emotion", lang, emotion=t(f"playbook.emotion.{case['emotion']}", lang),
-                   cues=f"({', '.join(cues)})" if cues else ""))
+                   cues=t("playbook.handoff.cues", lang, cues=t("playbook.handoff.cue_sep", lang).join(cues))
+                   if cues else ""))
     order = store.one("SELECT * FROM orders WHERE id = ?", (case["order_id"],)) if case.get("order_id") else None
     if order is not None:
         item = store.one("SELECT title FROM order_items WHERE order_id = ? LIMIT 1", (order["id"],))
         ship = store.one("SELECT carrier, tracking_no, status FROM shipments WHERE order_id = ? LIMIT 1", (order["id"],))
         shipment = t("playbook.handoff.shipment", lang, carrier=one_line(ship["carrier"], 20),
-                     tracking_no=one_line(ship["tracking_no"], 30), status=ship["status"]) if ship else ""
+                     tracking_no=one_line(ship["tracking_no"], 30),
+                     status=_label("playbook.ship_status", ship["status"], lang)) if ship else ""
         lines.append(t("playbook.handoff.order", lang, order_no=one_line(order["order_no"], 40),
                        product=one_line(item["title"] if item else "", 30), paid=format_fen(int(order["paid_fen"])),
                        shipment=shipment))
@@ -159,7 +169,8 @@ def build_summary(ctx: Context, case_id: str, lang: str | None = None) -> str:
                         "LIMIT 10", (case_id,))
     if comps:
         items = [t("playbook.handoff.comp_item", lang, action=t(f"playbook.action.{c['action']}", lang),
-                   amount=format_fen(int(c["amount_fen"])), status=c["status"]) for c in comps]
+                   amount=format_fen(int(c["amount_fen"])),
+                   status=_label("authority.status", c["status"], lang)) for c in comps]
         lines.append(t("playbook.handoff.compensation", lang, items=sep.join(items)))
     return "\n".join(lines)
 
@@ -179,7 +190,7 @@ def escalate(ctx: Context, case_id: str, to: str, summary: str) -> dict[str, Any
         if row is None:
             raise LookupError(f"case {case_id} not found")
         if row["status"] == "closed":
-            raise EscalationError("工单已关闭 / the case is closed")
+            raise EscalationError(t("playbook.esc.case_closed"))
         changes.update(conn, ctx.clock, "cases", case_id, {
             "escalated_to": target.id, "handoff_summary": text, "assignee_id": target.id,
             "updated_at": now, "version": int(row["version"] or 1) + 1}, ctx.agent_id)

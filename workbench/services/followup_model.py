@@ -50,10 +50,12 @@ class BulkResult:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
     def summary(self, lang: str | None = None) -> str:
-        text = t("followups.bulk.summary", lang, changed=len(self.changed), skipped=len(self.skipped))
-        if self.skipped:
-            text += " " + "; ".join(f"{fid}: {why}" for fid, why in self.skipped[:3])
-        return text
+        """'已处理 3 条。' — the skipped part (count and the first reasons) only when something was skipped."""
+        if not self.skipped:
+            return t("followups.bulk.summary", lang, changed=len(self.changed))
+        items = [t("followups.bulk.skip_item", lang, id=fid, why=why) for fid, why in self.skipped[:3]]
+        return t("followups.bulk.summary_skipped", lang, changed=len(self.changed), skipped=len(self.skipped),
+                 details="".join(items))
 
 
 def grace(ctx: Context) -> timedelta:

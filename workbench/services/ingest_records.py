@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-ORDER_STATUSES = ("unpaid", "paid", "shipped", "completed", "closed", "refunding", "refunded")
+ORDER_STATUSES = ("unpaid", "paid", "shipped", "delivered", "completed", "closed", "refunding", "refunded")
 
 
 @dataclass
