@@ -255,7 +255,10 @@ class SmallBuilder:
     def make_open_cases(self, customers: list[Customer]) -> None:
         rng = self.rng
         for sc, cust in zip(OPEN_SCENARIOS, customers):
-            minutes = rng.uniform(0.5, 12) if rng.random() < 0.4 else rng.uniform(12, 90)
+            # A live shift: most cases arrived in the last few minutes (countdowns still running), some
+            # are due soon, a few have already breached their first-response SLA.
+            roll = rng.random()
+            minutes = rng.uniform(0.5, 8) if roll < 0.7 else rng.uniform(8, 20) if roll < 0.9 else rng.uniform(20, 60)
             opened = self.now - timedelta(seconds=int(minutes * 60))
             self.open_case(sc, cust, opened)
 
