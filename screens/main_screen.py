@@ -10,11 +10,11 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Horizontal, Vertical
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -26,64 +26,21 @@ from widgets.key_bar import KeyBar
 from widgets.queue_list import QueueList
 from widgets.status_bar import StatusBar
 from widgets.stepper import Stepper
-from rich.text import Text
-
 from workbench import sanitize
 from workbench.context import Context
 from workbench.i18n import t
 from workbench.money import format_fen
 from workbench.services import cases
-from workbench.services.status import HeaderStatus, header_status
+from workbench.services.status import header_status
 from workbench.store import StoreError
+from screens.main_messages import (
+    CaseLoaded, Notices, OrderLoaded, QueueLoaded, StatusLoaded, SuggestionsLoaded, WorkFailed,
+)
 
 NARROW_BELOW = 110
 WIDE_FROM = 160
 SHORT_BELOW = 30
 MAX_TOASTS = 3  # more newly due follow-ups than this become one summary notification
-
-
-class CaseLoaded(Message):
-    def __init__(self, view: cases.CaseView) -> None:
-        self.view = view
-        super().__init__()
-
-
-class QueueLoaded(Message):
-    def __init__(self, rows: list[dict[str, Any]], due: set[str], first: cases.CaseView | None = None) -> None:
-        self.rows, self.due, self.first = rows, due, first
-        super().__init__()
-
-
-class SuggestionsLoaded(Message):
-    def __init__(self, case_id: str, hits: list[Any]) -> None:
-        self.case_id, self.hits = case_id, hits
-        super().__init__()
-
-
-class StatusLoaded(Message):
-    def __init__(self, status: HeaderStatus) -> None:
-        self.status = status
-        super().__init__()
-
-
-class OrderLoaded(Message):
-    def __init__(self, detail: tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]) -> None:
-        self.detail = detail
-        super().__init__()
-
-
-class Notices(Message):
-    """Decisions on my approval requests and follow-ups that just became due."""
-
-    def __init__(self, decisions: list[dict[str, Any]], due: list[dict[str, Any]]) -> None:
-        self.decisions, self.due = decisions, due
-        super().__init__()
-
-
-class WorkFailed(Message):
-    def __init__(self, key: str, error: str) -> None:
-        self.key, self.error = key, error
-        super().__init__()
 
 
 class MainScreen(Screen[None]):
