@@ -104,7 +104,8 @@ def test_english_ui_in_a_fresh_process(demo_db: Any) -> None:
             async with app.run_test(size=(160, 40)) as pilot:
                 for _ in range(100):
                     await pilot.pause(0.02)
-                    if getattr(app.screen, "view", None) is not None:
+                    if getattr(app.screen, "view", None) is not None and str(
+                            app.screen.query_one("#status").render()).strip():
                         break
                 print(str(app.screen.query_one("#keys").render()))
                 print(str(app.screen.query_one("#status").render()))
