@@ -258,3 +258,29 @@ def test_triage_case_saves_the_result_with_its_outbox_entry(ctx) -> None:
     assert ctx.store.scalar("SELECT count(*) FROM outbox") == before + 1
     with pytest.raises(LookupError):
         triage_case(ctx, "nope")
+
+
+def test_holdout2_is_independent_and_measured() -> None:
+    """Second hold-out (tests/data/README.md, "Hold-out 2"): 160 messages written by an outside writer who
+    never saw the rules, the dev set or the first hold-out, so that angry recall rests on 55 angry messages
+    instead of 15. Measured once, before any change, at intent 71.25 % and angry recall 76.4 % (42/55).
+    The floors are those figures minus 5 points: they catch regressions, they are not the 85 %/90 % targets
+    (which this set shows the rules do not yet meet)."""
+    records = load("triage_holdout2.jsonl")
+    assert len(records) == 160
+    ids = [r["id"] for r in records]
+    assert len(set(ids)) == len(ids) and all(i.startswith("h2-") for i in ids)
+    for r in records:
+        assert r["intent"] in INTENTS and r["emotion"] in EMOTIONS and isinstance(r["urgent"], bool), r["id"]
+        assert r["kb_intent"] == (None if r["intent"] == "other" else r["intent"]), r["id"]
+        assert r["lang"] in ("zh", "en") and r["text"].strip(), r["id"]
+        assert r["urgent"] or r["emotion"] != "angry", r["id"]  # angry is always urgent
+    assert {r["intent"] for r in records} == set(INTENTS)
+    emotions = Counter(r["emotion"] for r in records)
+    assert emotions["angry"] >= 50 and emotions["anxious"] >= 30 and emotions["calm"] >= 50
+    # independent: no message shared with the sets the rules were written or checked on
+    earlier = {r["text"] for name in ("triage_dev.jsonl", "triage_holdout.jsonl") for r in load(name)}
+    assert not earlier & {r["text"] for r in records}
+    report = evaluate(records)
+    assert report.intent_accuracy >= 0.7125 - 0.05
+    assert report.angry_recall >= 0.7636 - 0.05
