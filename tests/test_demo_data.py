@@ -276,3 +276,19 @@ def test_large_code_path_smoke(tmp_path: Path) -> None:
     assert {"orders_platform_no", "shipment_events_shipment_at", "follow_ups_owner_status_due"} <= indexes
     assert conn.execute("SELECT max(at) FROM shipment_events").fetchone()[0] <= to_db(FROZEN_AT)
     assert kb.search(conn, "发票", limit=3)
+
+
+def test_first_run_demo_has_requests_waiting_for_the_lead(tmp_path, clock) -> None:  # type: ignore[no-untyped-def]
+    """make run's first start: a lead opening approvals finds real requests (one already waiting long)."""
+    from workbench import audit
+    from workbench.context import open_context
+    from workbench.demo.bootstrap import ensure_demo
+
+    ctx = open_context(db=tmp_path / "first.db", clock=clock)
+    assert ensure_demo(ctx) is True
+    rows = ctx.store.query("SELECT agent_id, status, context, created_at FROM compensations WHERE status = 'requested'")
+    assert len(rows) == 3 and {r["agent_id"] for r in rows} == {"a-lina", "a-chenjie", "a-wangqiang"}
+    assert all('"transcript"' in r["context"] or '"messages"' in r["context"] or r["context"] != "{}" for r in rows)
+    assert min(r["created_at"] for r in rows) <= "2026-11-23T01:15:00Z"  # 45 minutes before the frozen 02:00
+    assert audit.verify(ctx.store.conn).ok
+    assert ensure_demo(ctx) is False  # a cache with agents is never touched again

@@ -20,4 +20,7 @@ def ensure_demo(ctx: Context, force: bool = False) -> bool:
     seed_agents(ctx.store, ctx.clock.now())
     if not has_customers:
         generate(ctx.store, scale="small", seed=7, now=ctx.clock.now())
+        from workbench.demo.requests import add_pending_requests
+
+        add_pending_requests(ctx)
     return True
