@@ -38,7 +38,7 @@ SCREENS = {
 
 
 class WorkbenchApp(App[None]):
-    """The workbench. ``ctx`` is the signed-in agent's context; ``sources`` and ``hub`` are optional."""
+    """The workbench. ``ctx`` is the signed-in agent's context; ``sources`` and ``sync_runner`` are optional."""
 
     CSS_PATH = "app.tcss"
     TITLE = "售后坐席工作台"
