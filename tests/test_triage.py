@@ -216,8 +216,38 @@ def test_labelled_sets_are_big_varied_and_disjoint() -> None:
     assert langs["zh"] > langs["en"] > 50  # mostly Chinese, plus the mapped Bitext English
 
 
+def test_dev3_is_a_separate_dev_file_and_the_model_is_reproducible() -> None:
+    """triage_dev3.jsonl (2026-12 widening, ids d3-NNN) is dev only: no id or text shared with a hold-out; the
+    shipped intent model is exactly what train_intent_model.py builds from the dev files."""
+    import importlib.util
+
+    dev3 = load("triage_dev3.jsonl")
+    assert len(dev3) >= 200 and [r["id"] for r in dev3] == [f"d3-{i:03d}" for i in range(1, len(dev3) + 1)]
+    assert {r["intent"] for r in dev3} == set(INTENTS) and min(Counter(r["intent"] for r in dev3).values()) >= 12
+    assert Counter(r["emotion"] for r in dev3)["angry"] >= 60 and Counter(r["lang"] for r in dev3)["en"] >= 30
+    held = {r["text"] for name in ("triage_holdout.jsonl", "triage_holdout2.jsonl") for r in load(name)}
+    assert not held & {r["text"] for r in dev3} and not {r["id"] for r in load("triage_dev.jsonl")} & {r["id"] for r in dev3}
+    spec = importlib.util.spec_from_file_location("train_intent_model", DATA / "train_intent_model.py")
+    trainer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(trainer)
+    built = trainer.build(trainer.dev_records())
+    shipped = json.loads((Path(rules_mod.__file__).parent / "intent_model.json").read_text("utf-8"))
+    assert shipped == built
+
+
+def test_the_model_decides_only_where_the_rules_are_unsure_and_says_so() -> None:
+    result = triage("要的是蓝的 寄来个粉的")  # no cue word the rules know
+    assert result.intent == "wrong_or_missing_item"
+    assert any(label.startswith("model:wrong_or_missing_item 0.") for label in result.cue_labels)
+    assert triage("盒子瘪了里面也磕了").intent == "damaged_item"
+    confident = triage("退款进度怎么查")  # strong rule score: no model cue
+    assert confident.intent == "refund_status" and not any(c.kind == "model" for c in confident.cues)
+    assert triage("能直接换货吗 不想退款").intent == "size_or_exchange"  # rules weighed both: their ranking stands
+    assert triage("在吗").intent == "other"
+
+
 def test_dev_set_figures_meet_the_targets() -> None:
-    report = evaluate(load("triage_dev.jsonl"))
+    report = evaluate(load("triage_dev.jsonl") + load("triage_dev3.jsonl"))
     assert report.intent_accuracy >= 0.85
     assert report.angry_recall >= 0.90
     assert report.angry_precision >= 0.95  # the calm look-alikes (不着急, 垃圾桶, 第三次回购) stay calm
@@ -230,9 +260,11 @@ def test_holdout_figures() -> None:
     (2026-11) — still below the 90 % target, so the floor was not raised: it guards against
     regressions, the README reports the real figure."""
     report = evaluate(load("triage_holdout.jsonl"))
-    assert report.intent_accuracy >= 0.85
-    assert report.angry_recall >= 0.75
-    assert report.angry_precision >= 0.85
+    # 2026-12 (dev3 + fallback model), measured once: intent 95.6 %, angry recall 86.7 %, precision 100 % (second run, see README);
+    # floors = measured - 5 points.
+    assert report.intent_accuracy >= 0.956 - 0.05
+    assert report.angry_recall >= 0.8667 - 0.05
+    assert report.angry_precision >= 0.95
 
 
 def test_triage_case_saves_the_result_with_its_outbox_entry(ctx) -> None:
@@ -282,5 +314,7 @@ def test_holdout2_is_independent_and_measured() -> None:
     earlier = {r["text"] for name in ("triage_dev.jsonl", "triage_holdout.jsonl") for r in load(name)}
     assert not earlier & {r["text"] for r in records}
     report = evaluate(records)
-    assert report.intent_accuracy >= 0.7125 - 0.05
-    assert report.angry_recall >= 0.7636 - 0.05
+    # 2026-12, after dev3 + the fallback model + lexicon widening (dev only), measured once:
+    # intent 79.4 % (127/160), angry recall 80.0 % (44/55); floors = measured - 5 points.
+    assert report.intent_accuracy >= 0.794 - 0.05
+    assert report.angry_recall >= 0.80 - 0.05

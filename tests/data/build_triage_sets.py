@@ -9,6 +9,10 @@ to the hold-out, chosen by a hash of the record id (stable, not by looking at re
 looking at the hold-out): their records (ids ``zhx-``/``enx-``) are appended to dev and never hashed into the
 hold-out, so the hold-out file stays byte-for-byte what it was when it was first built.
 
+``triage_dev3_source.txt`` (2026-12, written without opening either hold-out) becomes its own dev file,
+``triage_dev3.jsonl`` (ids ``d3-001``…, language from the text); the dev figures and the intent model
+(``train_intent_model.py``) use ``triage_dev.jsonl`` + ``triage_dev3.jsonl``.
+
 Run from the repository root:  .venv/bin/python tests/data/build_triage_sets.py
 """
 
@@ -61,6 +65,15 @@ def dev_extra_records() -> list[dict]:
     return labelled_lines("triage_zh_dev_extra.txt", "zhx", "zh") + labelled_lines("triage_en_dev_extra.txt", "enx", "en")
 
 
+def dev3_records() -> list[dict]:
+    """The third dev-only widening: its own file, ids ``d3-NNN``, ``lang`` from the text (mixed zh/en is zh)."""
+    records = labelled_lines("triage_dev3_source.txt", "d3", "zh")
+    for number, record in enumerate(records, 1):
+        record["id"] = f"d3-{number:03d}"
+        record["lang"] = "zh" if any("\u3400" <= ch <= "\u9fff" for ch in record["text"]) else "en"
+    return records
+
+
 def bitext_records() -> list[dict]:
     mapping = tomllib.loads((HERE / "bitext_intent_map.toml").read_text("utf-8"))["map"]
     rows = list(csv.DictReader(BITEXT.open(encoding="utf-8")))
@@ -92,9 +105,11 @@ def main() -> None:
     records = chinese_records() + bitext_records()
     dev = [r for r in records if not is_holdout(r["id"])] + dev_extra_records()
     hold = [r for r in records if is_holdout(r["id"])]
-    ids = [r["id"] for r in dev + hold]
+    dev3 = dev3_records()
+    ids = [r["id"] for r in dev + hold + dev3]
     if len(ids) != len(set(ids)):
         raise SystemExit("duplicate record ids")
+    (HERE / "triage_dev3.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in dev3), "utf-8")
     (HERE / "triage_dev.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in dev), "utf-8")
     # The hold-out is frozen: it is written only when missing, and a source edit that would change it
     # (an inserted line renumbers every later id, and so reshuffles the split) is refused, not applied.
@@ -105,7 +120,7 @@ def main() -> None:
     elif holdout.read_text("utf-8") != text:
         raise SystemExit("triage_holdout.jsonl would change: append new records to a dev-only file instead "
                          "(triage_*_dev_extra.txt); the hold-out must stay as it was first built")
-    print(f"dev {len(dev)}  holdout {len(hold)}  total {len(dev) + len(hold)}")
+    print(f"dev {len(dev)}  dev3 {len(dev3)}  holdout {len(hold)}  total {len(dev) + len(dev3) + len(hold)}")
 
 
 if __name__ == "__main__":

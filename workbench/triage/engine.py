@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from workbench.triage import intent_model
 from workbench.triage.model import Cue, TriageResult
 from workbench.triage.rules import URGENT_KINDS, Rule, RuleSet, load
 
@@ -149,11 +150,21 @@ def triage(text: str | None, vip_level: int = 0, waited_minutes: float = 0) -> T
             weight = rule.weight * (1.0 - rules.position_decay * start / length)
             scores[rule.intent] = scores.get(rule.intent, 0.0) + weight
 
-    intent = "other"
+    intent, best_score = "other", 0.0
     if scores:
         best = max(scores.items(), key=lambda kv: (kv[1], -rules.tie_order.get(kv[0], 99)))
         if best[1] >= rules.min_score:
-            intent = best[0]
+            intent, best_score = best
+    model_cue = None
+    if norm and best_score < rules.model_below_score:
+        # The rules are unsure (nothing fired, or only weak cues): the small trained model decides
+        # when it is confident, and says so in the cues.
+        label, posterior = intent_model.load()["intent"].best(raw)
+        # A weak rule intent is replaced only by one the rules did not score at all: when the rules
+        # weighed both and preferred theirs ("能直接换货吗 不想退款"), the ranking stands.
+        if posterior >= rules.model_min_posterior and label != intent and (intent == "other" or label not in scores):
+            intent = label
+            model_cue = Cue("model", f"{label} {posterior:.2f}", round(posterior, 2))
     anger = sum(c.weight for c in votes.get("angry", {}).values())
     anxiety = sum(c.weight for c in votes.get("anxious", {}).values())
     emotion = "angry" if anger >= rules.angry_at else ("anxious" if anxiety >= rules.anxious_at else "calm")
@@ -161,6 +172,8 @@ def triage(text: str | None, vip_level: int = 0, waited_minutes: float = 0) -> T
     urgent = emotion == "angry" or bool(flags)
 
     cues: list[Cue] = sorted(votes.get(intent, {}).values(), key=lambda c: -c.weight)[:3]
+    if model_cue is not None:
+        cues.insert(0, model_cue)
     if emotion != "calm":
         cues += sorted(votes.get(emotion, {}).values(), key=lambda c: -c.weight)[:2]
     for kind in flags:

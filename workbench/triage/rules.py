@@ -51,6 +51,8 @@ class RuleSet:
     max_chars: int = 500
     position_decay: float = 0.0
     angry_at: float = 3.0
+    model_min_posterior: float = 1.1  # > 1 = the fallback model is never used
+    model_below_score: float = 0.0
     anxious_at: float = 2.0
     priority: dict[str, Any] = field(default_factory=dict)
     playbooks: dict[str, str] = field(default_factory=dict)
@@ -139,6 +141,8 @@ def _settings(data: dict[str, Any], out: RuleSet) -> None:
     out.position_decay = _number(decision.get("position_decay", 0), f"{where} [decision].position_decay")
     out.max_chars = int(_number(decision.get("max_chars", 500), f"{where} [decision].max_chars"))
     out.urgent_chars = int(_number(decision.get("urgent_chars", 4000), f"{where} [decision].urgent_chars"))
+    out.model_min_posterior = _number(decision.get("model_min_posterior", 1.1), f"{where} [decision].model_min_posterior")
+    out.model_below_score = _number(decision.get("model_below_score", 0), f"{where} [decision].model_below_score")
     out.angry_at = _number(emotion.get("angry_at", 3), f"{where} [emotion].angry_at")
     out.anxious_at = _number(emotion.get("anxious_at", 2), f"{where} [emotion].anxious_at")
     out.priority = dict(data.get("priority", {}))

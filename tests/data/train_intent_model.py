@@ -1,0 +1,100 @@
+"""Train the fallback intent model (``workbench/triage/intent_model.json``) on the dev files, and cross-validate.
+
+Training data: ``triage_dev.jsonl`` (dev + the dev-only extras) and ``triage_dev3.jsonl`` — never a hold-out.
+Deterministic: integer counts, sorted keys, so the same data always gives the same bytes.
+
+    .venv/bin/python tests/data/train_intent_model.py          # write the model
+    .venv/bin/python tests/data/train_intent_model.py --cv     # k-fold CV (rules alone vs rules + model)
+
+``--cv`` splits the dev records into k folds (by a hash of the id), trains on k-1 folds, and runs the real engine
+on the held-out fold with that fold's model, for a grid of (model_below_score, model_min_posterior); it prints
+intent accuracy per setting, so the thresholds in ``workbench/triage/triage.toml`` are chosen on dev only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(ROOT))
+
+from workbench.triage import intent_model, rules as rules_mod  # noqa: E402
+from workbench.triage.engine import triage  # noqa: E402
+
+DEV_FILES = ("triage_dev.jsonl", "triage_dev3.jsonl")
+OUT = ROOT / "workbench" / "triage" / "intent_model.json"
+ALPHA = 1.0
+MIN_COUNT = 2  # a feature seen once is mostly noise, and dropping it halves the file
+
+
+def dev_records() -> list[dict]:
+    return [json.loads(line) for name in DEV_FILES for line in (HERE / name).read_text("utf-8").splitlines() if line]
+
+
+def build(records: list[dict]) -> dict:
+    return {"models": {"intent": intent_model.train(records, "intent", ALPHA, MIN_COUNT)}}
+
+
+def fold_of(record_id: str, k: int) -> int:
+    return hashlib.sha256(record_id.encode()).digest()[0] % k
+
+
+def cross_validate(records: list[dict], k: int) -> None:
+    rules = rules_mod.load()
+    saved = (rules.model_below_score, rules.model_min_posterior)
+    rules.model_min_posterior = 1.1  # rules alone first
+    rows = []  # (record, rules intent, rules best score, model label, posterior)
+    for fold in range(k):
+        train = [r for r in records if fold_of(r["id"], k) != fold]
+        model = intent_model.NaiveBayes.from_counts(build(train)["models"]["intent"])
+        for record in (r for r in records if fold_of(r["id"], k) == fold):
+            result = triage(record["text"])
+            score = result.scores[0][1] if result.intent != "other" else 0.0
+            rows.append((record, result.intent, score, *model.best(record["text"]), dict(result.scores)))
+    rules.model_below_score, rules.model_min_posterior = saved
+
+    def accuracy(below: float, threshold: float, subset: str = "") -> tuple[int, int]:
+        ok = n = 0
+        for record, intent, score, label, post, scored in rows:
+            if subset and not record["id"].startswith(subset):
+                continue
+            if score < below and post >= threshold and (intent == "other" or label not in scored):
+                intent = label
+            ok += intent == record["intent"]
+            n += 1
+        return ok, n
+
+    for name, subset in (("all dev", ""), ("dev3 only", "d3-")):
+        ok, n = accuracy(0, 1.1, subset)
+        print(f"{name}: rules alone {ok}/{n} = {ok / n:.1%}; model alone "
+              f"{sum(r[3] == r[0]['intent'] for r in rows if r[0]['id'].startswith(subset))}/{n}")
+    print("below_score  min_posterior   all dev        dev3 only")
+    for below in (0.01, 2.5, 3.0, 4.0, 5.0):
+        for threshold in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
+            a, n = accuracy(below, threshold)
+            b, m = accuracy(below, threshold, "d3-")
+            print(f"{below:>11} {threshold:>14}   {a}/{n} {a / n:.1%}   {b}/{m} {b / m:.1%}")
+    print(f"configured ({saved[0]}, {saved[1]}):", accuracy(*saved), accuracy(*saved, "d3-"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cv", action="store_true", help="k-fold cross-validation instead of writing the model")
+    parser.add_argument("-k", type=int, default=5)
+    args = parser.parse_args()
+    records = dev_records()
+    if args.cv:
+        cross_validate(records, args.k)
+        return
+    text = json.dumps(build(records), ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
+    OUT.write_text(text, "utf-8")
+    print(f"{OUT.relative_to(ROOT)}: {len(records)} records, {len(text.encode()) // 1024} KB")
+
+
+if __name__ == "__main__":
+    main()
