@@ -81,7 +81,7 @@ _AFTER_SALE = (("退款成功", "refunded"), ("退货退款成功", "refunded"),
                ("退款中", "refunding"), ("售后中", "refunding"), ("待商家", "refunding"), ("待买家", "refunding"))
 _GENERIC_STATUS = tuple((s, s) for s in ORDER_STATUSES) + (
     ("待付款", "unpaid"), ("未付款", "unpaid"), ("待发货", "paid"), ("已付款", "paid"), ("已发货", "shipped"),
-    ("运输中", "shipped"), ("已签收", "completed"), ("已完成", "completed"), ("交易成功", "completed"),
+    ("运输中", "shipped"), ("已签收", "delivered"), ("已完成", "completed"), ("交易成功", "completed"),
     ("已关闭", "closed"), ("已取消", "closed"), ("退款中", "refunding"), ("已退款", "refunded"))
 
 BUILTIN: dict[str, Mapping] = {
