@@ -255,16 +255,16 @@ def test_dev_set_figures_meet_the_targets() -> None:
 
 
 def test_holdout_figures() -> None:
-    """The hold-out was never used for tuning. Intent accuracy meets the 85 % target; angry recall
-    was 80 % (12 of 15) on the first runs and 86.7 % (13 of 15) after the dev set was widened
-    (2026-11) — still below the 90 % target, so the floor was not raised: it guards against
-    regressions, the README reports the real figure."""
+    """The hold-out was never used for tuning. Floors are the latest measured figures minus 5 points:
+    they catch regressions, they are not the targets; the README reports the real figures.
+
+    History: angry recall 80 % → 86.7 % (wider dev set) → 100 % (15/15) with the emotion fallback
+    model, whose threshold was chosen by cross-validation on dev only; that model also added one
+    false alarm here (precision 100 % → 93.75 %)."""
     report = evaluate(load("triage_holdout.jsonl"))
-    # 2026-12 (dev3 + fallback model), measured once: intent 95.6 %, angry recall 86.7 %, precision 100 % (second run, see README);
-    # floors = measured - 5 points.
     assert report.intent_accuracy >= 0.956 - 0.05
-    assert report.angry_recall >= 0.8667 - 0.05
-    assert report.angry_precision >= 0.95
+    assert report.angry_recall >= 1.0 - 0.05
+    assert report.angry_precision >= 0.9375 - 0.05
 
 
 def test_triage_case_saves_the_result_with_its_outbox_entry(ctx) -> None:
@@ -314,7 +314,57 @@ def test_holdout2_is_independent_and_measured() -> None:
     earlier = {r["text"] for name in ("triage_dev.jsonl", "triage_holdout.jsonl") for r in load(name)}
     assert not earlier & {r["text"] for r in records}
     report = evaluate(records)
-    # 2026-12, after dev3 + the fallback model + lexicon widening (dev only), measured once:
-    # intent 79.4 % (127/160), angry recall 80.0 % (44/55); floors = measured - 5 points.
+    # After dev3, the intent fallback and lexicon widening: intent 79.4 % (127/160), angry recall
+    # 80.0 %; with the emotion fallback (threshold from dev CV): angry recall 89.1 % (49/55),
+    # precision 84.5 %. Floors = measured - 5 points.
     assert report.intent_accuracy >= 0.794 - 0.05
-    assert report.angry_recall >= 0.80 - 0.05
+    assert report.angry_recall >= 0.891 - 0.05
+
+
+def test_emotion_model_is_shipped_compact_and_equals_the_trainer_output() -> None:
+    """The emotion fallback lives next to the intent model in intent_model.json: whole-number counts, sorted keys,
+    and byte for byte what train_intent_model.py writes from the dev files (the intent model is unchanged by it)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("train_intent_model", DATA / "train_intent_model.py")
+    trainer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(trainer)
+    built = trainer.build(trainer.dev_records())
+    shipped_text = (Path(rules_mod.__file__).parent / "intent_model.json").read_text("utf-8")
+    assert shipped_text == json.dumps(built, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
+    emotion = json.loads(shipped_text)["models"]["emotion"]
+    assert emotion["classes"] == sorted(EMOTIONS) and sum(emotion["docs"]) == len(trainer.dev_records())
+    assert all(isinstance(n, int) and n >= 2 for per in emotion["counts"].values() for n in [sum(per.values())])
+    assert list(emotion["counts"]) == sorted(emotion["counts"])
+
+
+@pytest.mark.parametrize("text", [
+    "三天了一个人都不回 你们还想不想做了",
+    "你们客服是机器人吧 说半天一句有用的都没有",
+    "我已经说了第三遍了 到底有没有人在看",
+])
+def test_anger_without_lexicon_words_is_raised_by_the_emotion_model(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    result = triage(text)
+    assert result.emotion == "angry" and result.urgent  # angry is always urgent
+    assert any(label.startswith("model:angry ") for label in result.cue_labels)
+    rules = rules_mod.load()
+    monkeypatch.setattr(rules, "model_angry_at", 1.1)  # the lexicon alone does not hear the anger
+    assert triage(text).emotion != "angry"
+
+
+@pytest.mark.parametrize("text", [
+    "东西收到了 挺好的 谢谢", "第三次买了 一直很满意", "不着急 有空回我就行", "请问这个杯子可以用洗碗机吗",
+    "麻烦帮我看下物流 谢谢", "Could you tell me when it ships? Thanks",
+])
+def test_calm_look_alikes_stay_calm_with_the_emotion_model(text: str) -> None:
+    result = triage(text)
+    assert result.emotion == "calm" and not result.urgent
+    assert not any(label.startswith("model:angry") or label.startswith("model:anxious") for label in result.cue_labels)
+
+
+def test_emotion_model_only_raises_and_its_threshold_is_configured() -> None:
+    rules = rules_mod.load()
+    assert 0.5 <= rules.model_angry_at <= 1.0 and rules.model_anxious_at > 1.0  # calm → anxious is off (see README)
+    shouted = triage("你们怎么做事的 别浪费我时间")  # the lexicon already says angry: no model cue needed
+    assert shouted.emotion == "angry" and not any(c.kind == "model" and c.text.startswith("angry") for c in shouted.cues)
+    assert triage("").emotion == "calm" and triage("在吗").emotion == "calm"

@@ -156,10 +156,14 @@ def triage(text: str | None, vip_level: int = 0, waited_minutes: float = 0) -> T
         if best[1] >= rules.min_score:
             intent, best_score = best
     model_cue = None
+    feats: set[str] | None = None  # the models' features, extracted once and only when a model is asked
     if norm and best_score < rules.model_below_score:
         # The rules are unsure (nothing fired, or only weak cues): the small trained model decides
         # when it is confident, and says so in the cues.
-        label, posterior = intent_model.load()["intent"].best(raw)
+        feats = intent_model.features(raw)
+        post = intent_model.load()["intent"].posterior_of(feats)
+        label = max(post, key=lambda c: (post[c], c))
+        posterior = post[label]
         # A weak rule intent is replaced only by one the rules did not score at all: when the rules
         # weighed both and preferred theirs ("能直接换货吗 不想退款"), the ranking stands.
         if posterior >= rules.model_min_posterior and label != intent and (intent == "other" or label not in scores):
@@ -168,12 +172,26 @@ def triage(text: str | None, vip_level: int = 0, waited_minutes: float = 0) -> T
     anger = sum(c.weight for c in votes.get("angry", {}).values())
     anxiety = sum(c.weight for c in votes.get("anxious", {}).values())
     emotion = "angry" if anger >= rules.angry_at else ("anxious" if anxiety >= rules.anxious_at else "calm")
+    emotion_cue = None
+    if norm and emotion != "angry" and min(rules.model_angry_at, rules.model_anxious_at) <= 1.0:
+        # Anger without the lexicon's words ("三天了一个人都没有"): the emotion model may only *raise* the
+        # emotion (calm/anxious → angry, calm → anxious), never calm a customer the rules heard shouting.
+        if feats is None:
+            feats = intent_model.features(raw)
+        post = intent_model.load()["emotion"].posterior_of(feats)
+        raised = ("angry" if post.get("angry", 0.0) >= rules.model_angry_at else
+                  "anxious" if emotion == "calm" and post.get("anxious", 0.0) >= rules.model_anxious_at else "")
+        if raised:
+            emotion = raised
+            emotion_cue = Cue("model", f"{raised} {post[raised]:.2f}", round(post[raised], 2))
     flags = [kind for kind in URGENT_KINDS if votes.get(kind)]
     urgent = emotion == "angry" or bool(flags)
 
     cues: list[Cue] = sorted(votes.get(intent, {}).values(), key=lambda c: -c.weight)[:3]
     if model_cue is not None:
         cues.insert(0, model_cue)
+    if emotion_cue is not None:
+        cues.append(emotion_cue)
     if emotion != "calm":
         cues += sorted(votes.get(emotion, {}).values(), key=lambda c: -c.weight)[:2]
     for kind in flags:

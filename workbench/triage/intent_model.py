@@ -1,10 +1,11 @@
-"""The fallback intent model: multinomial naive Bayes over characters (CJK) and words (Latin).
+"""The fallback intent and emotion models: multinomial naive Bayes over characters (CJK) and words (Latin).
 
 Why: the keyword rules are precise but brittle — a message that names no cue word the lexicon knows
 ("东西到了但是少了个配件", "我那个单子到底发没发") falls through to ``other``. A small statistical model trained
 on the labelled dev messages generalises from character pairs (少了, 发没, 磕了) and is consulted only where the
 rules are unsure, so the rules keep the final say when they are confident and every decision stays explainable
-(the engine adds a ``model:<intent> 0.82`` cue).
+(the engine adds a ``model:<intent> 0.82`` cue). The ``emotion`` model (calm/anxious/angry, same features) hears
+anger phrased without the lexicon's words; the engine lets it only *raise* the emotion (cue ``model:angry 0.99``).
 
 The model file (``intent_model.json``, written by ``tests/data/train_intent_model.py``) stores integer feature
 counts per class, so it is small and byte-for-byte reproducible; log probabilities are computed once, on first
@@ -76,9 +77,13 @@ class NaiveBayes:
 
     def posterior(self, text: str) -> dict[str, float]:
         """P(class | text) for every class; features never seen in training are ignored."""
+        return self.posterior_of(features(text))
+
+    def posterior_of(self, feats: set[str]) -> dict[str, float]:
+        """P(class | features): the engine extracts the features once and asks both models."""
         scores = list(self.log_prior)
         n = len(scores)
-        for feature in features(text):
+        for feature in feats:
             row = self.log_lik.get(feature)
             if row is not None:
                 for i in range(n):
@@ -112,6 +117,6 @@ def train(records: list[dict[str, Any]], label: str, alpha: float = 0.3, min_cou
 
 @lru_cache(maxsize=1)
 def load() -> dict[str, NaiveBayes]:
-    """The shipped models (``intent``, and ``angry`` when present), read once on first use."""
+    """The shipped models (``intent`` and ``emotion``), read once on first use."""
     raw = json.loads(resources.files("workbench.triage").joinpath("intent_model.json").read_text("utf-8"))
     return {name: NaiveBayes.from_counts(data) for name, data in raw["models"].items()}

@@ -54,6 +54,8 @@ class RuleSet:
     model_min_posterior: float = 1.1  # > 1 = the fallback model is never used
     model_below_score: float = 0.0
     anxious_at: float = 2.0
+    model_angry_at: float = 1.1  # emotion model: P(angry) that raises calm/anxious to angry (> 1 = never)
+    model_anxious_at: float = 1.1  # emotion model: P(anxious) that raises calm to anxious (> 1 = never)
     priority: dict[str, Any] = field(default_factory=dict)
     playbooks: dict[str, str] = field(default_factory=dict)
     by_prefix: dict[str, list[Rule]] = field(default_factory=dict)  # cue words by their first two characters
@@ -145,6 +147,8 @@ def _settings(data: dict[str, Any], out: RuleSet) -> None:
     out.model_below_score = _number(decision.get("model_below_score", 0), f"{where} [decision].model_below_score")
     out.angry_at = _number(emotion.get("angry_at", 3), f"{where} [emotion].angry_at")
     out.anxious_at = _number(emotion.get("anxious_at", 2), f"{where} [emotion].anxious_at")
+    out.model_angry_at = _number(emotion.get("model_angry_at", 1.1), f"{where} [emotion].model_angry_at")
+    out.model_anxious_at = _number(emotion.get("model_anxious_at", 1.1), f"{where} [emotion].model_anxious_at")
     out.priority = dict(data.get("priority", {}))
     playbooks = data.get("playbooks", {})
     missing = [i for i in INTENTS if not isinstance(playbooks.get(i), str)]
