@@ -336,25 +336,18 @@ def record_scans(ctx: Context, shipment_id: str, events: Sequence[EventIn], ref:
 
 
 def notify_followups(ctx: Context, shipment_ids: Sequence[str], result: IngestResult) -> None:
-    """Let event-triggered follow-ups move (``followups.on_shipment_events``, when that feature exists).
+    """Let event-triggered follow-ups move (:func:`workbench.services.followups.on_shipment_events`).
 
-    The hook belongs to another feature; a failure there is reported on the result per shipment
-    and never undoes the scans already stored.
+    A follow-up that cannot be moved (its case merged, a database error) is reported on the result per
+    shipment and never undoes the scans already stored.
     """
     if not shipment_ids:
         return
-    try:
-        from workbench.services import followups
-    except ModuleNotFoundError as exc:
-        if exc.name != "workbench.services.followups":
-            raise
-        return
-    hook = getattr(followups, "on_shipment_events", None)
-    if hook is None:
-        return
+    from workbench.services import followups
+    from workbench.services.followup_model import FollowUpError
+
     for shipment_id in shipment_ids:
         try:
-            hook(ctx, shipment_id)
-        except Exception as exc:  # another feature's code: report it with the shipment, keep going
+            followups.on_shipment_events(ctx, shipment_id)
+        except (FollowUpError, LookupError, sqlite3.Error) as exc:
             result.problems.append(Problem(shipment_id, "follow_ups", f"{type(exc).__name__}: {exc}"))
-
