@@ -191,14 +191,10 @@ def contact(ctx: Context, s: Suggestion, text: str | None = None, options: tuple
     return case_id
 
 
-def follow_up(ctx: Context, case_id: str, s: Suggestion) -> dict[str, Any] | None:
-    """The one-key follow-up for a contact (None when the follow-ups feature is not installed)."""
-    try:
-        from workbench.services import followups
-    except ModuleNotFoundError as exc:
-        if exc.name != "workbench.services.followups":
-            raise
-        return None
+def follow_up(ctx: Context, case_id: str, s: Suggestion) -> dict[str, Any]:
+    """The one-key follow-up for a contact (a check-back at the time the contact's kind calls for)."""
+    from workbench.services import followups
+
     kind, when = FOLLOW_UP[s.kind]
     try:
         return followups.schedule(ctx, case_id, kind, when=when,
