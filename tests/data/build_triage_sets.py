@@ -11,7 +11,10 @@ hold-out, so the hold-out file stays byte-for-byte what it was when it was first
 
 ``triage_dev3_source.txt`` (2026-12, written without opening either hold-out) becomes its own dev file,
 ``triage_dev3.jsonl`` (ids ``d3-001``…, language from the text); the dev figures and the intent model
-(``train_intent_model.py``) use ``triage_dev.jsonl`` + ``triage_dev3.jsonl``.
+(``train_intent_model.py``) use ``triage_dev.jsonl`` + ``triage_dev3.jsonl`` + ``triage_dev4.jsonl``.
+
+``triage_dev4_source.txt`` (2026-12, after hold-out 3, written without opening any hold-out) becomes
+``triage_dev4.jsonl`` the same way (ids ``d4-001``…).
 
 Run from the repository root:  .venv/bin/python tests/data/build_triage_sets.py
 """
@@ -74,6 +77,15 @@ def dev3_records() -> list[dict]:
     return records
 
 
+def dev4_records() -> list[dict]:
+    """The fourth dev-only widening (``triage_dev4_source.txt``): ids ``d4-NNN``, ``lang`` from the text."""
+    records = labelled_lines("triage_dev4_source.txt", "d4", "zh")
+    for number, record in enumerate(records, 1):
+        record["id"] = f"d4-{number:03d}"
+        record["lang"] = "zh" if any("\u3400" <= ch <= "\u9fff" for ch in record["text"]) else "en"
+    return records
+
+
 def bitext_records() -> list[dict]:
     mapping = tomllib.loads((HERE / "bitext_intent_map.toml").read_text("utf-8"))["map"]
     rows = list(csv.DictReader(BITEXT.open(encoding="utf-8")))
@@ -106,10 +118,12 @@ def main() -> None:
     dev = [r for r in records if not is_holdout(r["id"])] + dev_extra_records()
     hold = [r for r in records if is_holdout(r["id"])]
     dev3 = dev3_records()
-    ids = [r["id"] for r in dev + hold + dev3]
+    dev4 = dev4_records()
+    ids = [r["id"] for r in dev + hold + dev3 + dev4]
     if len(ids) != len(set(ids)):
         raise SystemExit("duplicate record ids")
     (HERE / "triage_dev3.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in dev3), "utf-8")
+    (HERE / "triage_dev4.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in dev4), "utf-8")
     (HERE / "triage_dev.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in dev), "utf-8")
     # The hold-out is frozen: it is written only when missing, and a source edit that would change it
     # (an inserted line renumbers every later id, and so reshuffles the split) is refused, not applied.
@@ -120,7 +134,8 @@ def main() -> None:
     elif holdout.read_text("utf-8") != text:
         raise SystemExit("triage_holdout.jsonl would change: append new records to a dev-only file instead "
                          "(triage_*_dev_extra.txt); the hold-out must stay as it was first built")
-    print(f"dev {len(dev)}  dev3 {len(dev3)}  holdout {len(hold)}  total {len(dev) + len(dev3) + len(hold)}")
+    print(f"dev {len(dev)}  dev3 {len(dev3)}  dev4 {len(dev4)}  holdout {len(hold)}  "
+          f"total {len(dev) + len(dev3) + len(dev4) + len(hold)}")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The fallback intent and emotion models: multinomial naive Bayes over characters (CJK) and words (Latin).
+"""The fallback intent and emotion models: multinomial naive Bayes over character n-grams (CJK) and words (Latin).
 
 Why: the keyword rules are precise but brittle — a message that names no cue word the lexicon knows
 ("东西到了但是少了个配件", "我那个单子到底发没发") falls through to ``other``. A small statistical model trained
@@ -30,14 +30,17 @@ MAX_CHARS = 300
 
 
 def features(text: str) -> set[str]:
-    """Binary features: CJK character unigrams and bigrams (within a run of Chinese), lower-cased Latin words.
+    """Binary features: CJK character uni-, bi- and trigrams (within a run of Chinese), lower-cased Latin words.
 
-    A set, not a bag: short chat messages say a thing once, and repeated 急急急 should not outvote the topic."""
+    A set, not a bag: short chat messages say a thing once, and repeated 急急急 should not outvote the topic.
+    Trigrams (少一个, 不一样, 在原地) carry phrases that name no keyword; with them the intent model's 5-fold CV
+    accuracy stays flat over a wider band of posterior thresholds (tests/data/README.md, dev 4)."""
     norm = _PLACEHOLDER.sub(" ", unicodedata.normalize("NFKC", text[:MAX_CHARS]).lower())
     out: set[str] = set()
     for run in _CJK_RUN.findall(norm):
         out.update(run)
         out.update(run[i : i + 2] for i in range(len(run) - 1))
+        out.update(run[i : i + 3] for i in range(len(run) - 2))
     out.update("w:" + w for w in _WORD.findall(norm) if len(w) > 1)
     return out
 
