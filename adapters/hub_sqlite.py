@@ -24,7 +24,6 @@ from workbench.clock import Clock, SystemClock
 from workbench.sync import faults, hubmoney, permissions, redact
 from workbench.sync.conflicts import FLAG_COMP_REJECTED, VERSIONED, HubRow, Merge, merge, owner_of
 from workbench.sync.protocol import Change, Entry, HubRefused, HubUnavailable, Result
-from workbench.timefmt import to_db
 
 from adapters.hub_sqlite_ledger import Ledger
 
@@ -171,7 +170,7 @@ class SqliteHub:
         if entry.entity == "compensations":
             result = self._money(entry, current, me, ledger)
         else:
-            result = self._apply(entry, current, merge(entry.entity, current, entry, me["id"]), me)
+            result = self._apply(entry, current, merge(entry.entity, current, entry, me["id"]), me, ledger.stamp)
         self.conn.execute(
             "INSERT INTO entries (key, agent_id, entity, entity_id, op, status, reason, hub_version, row, applied_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -208,15 +207,9 @@ class SqliteHub:
         return version
 
     def _permitted(self, entity: str, current: HubRow | None, data: dict[str, Any], me: dict[str, Any]) -> bool:
-        lead = me["role"] == "lead"
-        new_owner = owner_of(entity, data)
-        if current is None:
-            return permissions.may_insert(entity, me["id"], lead, new_owner)
-        new_prev = current.owner if new_owner != current.owner else current.prev_owner
-        return permissions.may_update(entity, me["id"], lead, current.owner, current.prev_owner, new_owner, new_prev)
+        return permissions.may_write(entity, me["id"], me["role"] == "lead", current, data)
 
-    def _apply(self, entry: Entry, current: HubRow | None, plan: Merge, me: dict[str, Any]) -> Result:
-        stamp = to_db(self.clock.now())
+    def _apply(self, entry: Entry, current: HubRow | None, plan: Merge, me: dict[str, Any], stamp: str) -> Result:
         hub_row = current.data if current else None
         version = current.version if current else None
         if plan.status == "rejected":

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from workbench.authority import Figures, Policy
+from workbench.authority.figures import day_window
 from workbench.sync import hubmoney
 from workbench.timefmt import to_db
 
@@ -25,8 +26,7 @@ class Ledger:
     def __init__(self, conn: sqlite3.Connection, policy: Policy | None, tz: str, now: datetime):
         self.conn, self.policy, self.tz, self.now = conn, policy, tz, now
         self.stamp = to_db(now)
-        start, end = hubmoney.day_bounds(now, tz)
-        self.day = (to_db(start), to_db(end))
+        self.day = day_window(now, tz)
 
     def _sum(self, sql: str, params: tuple[Any, ...], actions: tuple[str, ...] | None = None) -> int:
         if actions is not None:

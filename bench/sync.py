@@ -147,9 +147,9 @@ def run_pg(folder: Path, count: int, rows: list[tuple[str, str, str]]) -> list[l
         hub = PgHub(dsn)
         push_s = timed(lambda: push_pending(source, hub, batch_size=500), count)
         reader = cache(folder / "pg_reader.db", "a-chenjie")
-        pull_s = timed(lambda: _pull_everything(reader, PgHub(f"postgresql://{tag}_a_chenjie@127.0.0.1:5432/{tag}"),
-                                                        count),
-                       count)
+        reader_hub = PgHub(f"postgresql://{tag}_a_chenjie@127.0.0.1:5432/{tag}")
+        pull_s = timed(lambda: _pull_everything(reader, reader_hub, count), count)
+        reader_hub.close()
         with psycopg.connect(f"{server}/{tag}", autocommit=True) as conn:
             conn.execute("CREATE TABLE raw_rows (entity text, entity_id text, data jsonb, PRIMARY KEY (entity, entity_id))")
 
@@ -197,9 +197,10 @@ def main() -> None:
         SqliteHub(folder / "hub.db", "a-chenjie", clock=FrozenClock(NOW)).close()
         push_s = timed(lambda: push_pending(source, hub, batch_size=500), count)
         reader = cache(folder / "reader.db", "a-chenjie")
-        pull_s = timed(lambda: _pull_everything(reader, SqliteHub(folder / "hub.db", "a-chenjie", register=False),
-                                                        count),
-                       count)
+        reader_hub = SqliteHub(folder / "hub.db", "a-chenjie", register=False)
+        pull_s = timed(lambda: _pull_everything(reader, reader_hub, count), count)
+        reader_hub.close()
+        hub.close()
         raw_push_s, raw_pull_s = sqlite_baseline(folder, rows)
         results = [line("SQLite file", "push", count, push_s, raw_push_s),
                    line("SQLite file", "pull", count, pull_s, raw_pull_s)]

@@ -22,7 +22,7 @@ from textual.widgets import Footer, Static
 
 from workbench import sanitize, timefmt
 from workbench.context import Context
-from workbench.i18n import t
+from workbench.i18n import t, t_or
 from workbench.money import format_fen
 from workbench.sync import status
 
@@ -37,19 +37,14 @@ class SyncLoaded(Message):
         super().__init__()
 
 
-def _label(key: str, fallback_key: str, **fields: Any) -> str:
-    text = t(key, **fields)
-    return t(fallback_key, **fields) if text == key else text
-
-
 def entity_name(entity: str) -> str:
-    return _label(f"sync.entity.{entity}", "sync.entity.other")
+    return t_or(f"sync.entity.{entity}", t("sync.entity.other"))
 
 
 def reason_text(reason: str) -> str:
     """The translated reason with the hub's detail kept (so figures stay visible)."""
     code = status.reason_code(reason)
-    human = _label(f"sync.reason.{code}", "sync.reason.other")
+    human = t_or(f"sync.reason.{code}", t("sync.reason.other"))
     detail = reason.split(":", 1)[1].strip() if ":" in reason else ""
     return f"{human}({detail})" if detail else human
 
@@ -57,12 +52,8 @@ def reason_text(reason: str) -> str:
 def diff_lines(local: dict[str, Any] | None, hub: dict[str, Any] | None) -> list[tuple[str, str, str]]:
     """(field, this device's value, hub's value) for every field the two versions disagree on."""
     local, hub = local or {}, hub or {}
-    out = []
-    for key in sorted(set(local) | set(hub)):
-        if key in ("version",) or local.get(key) == hub.get(key) or key not in local:
-            continue
-        out.append((key, sanitize.one_line(str(local.get(key)), 40), sanitize.one_line(str(hub.get(key)), 40)))
-    return out
+    return [(key, sanitize.one_line(str(local[key]), 40), sanitize.one_line(str(hub.get(key)), 40))
+            for key in sorted(local) if key != "version" and local[key] != hub.get(key)]
 
 
 class SyncScreen(Screen[None]):

@@ -72,12 +72,8 @@ def run_init(args: argparse.Namespace) -> int:
     except HubError as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    if getattr(args, "json", False):
-        print(json.dumps(info, ensure_ascii=False, indent=2))
-    else:
-        print(t("sync.hub.init_done", hub=info["hub"], agent_role=info["agent_role"], lead_role=info["lead_role"],
-                version=info["policy_version"]))
-    return 0
+    return _done(args, info, t("sync.hub.init_done", hub=info["hub"], agent_role=info["agent_role"],
+                               lead_role=info["lead_role"], version=info["policy_version"]))
 
 
 def run_add_agent(args: argparse.Namespace) -> int:
@@ -85,8 +81,9 @@ def run_add_agent(args: argparse.Namespace) -> int:
     from adapters.hub_sqlite import SqliteHub
     from workbench.i18n import t
     from workbench.sync.protocol import HubError
+    from workbench.sync.status import ENV_URL
 
-    dsn = args.hub or os.environ.get("WORKBENCH_HUB_URL", "")
+    dsn = args.hub or os.environ.get(ENV_URL, "")
     if not dsn:
         print("--hub DSN (or WORKBENCH_HUB_URL) is required / 需要同步中心地址", file=sys.stderr)
         return 2
@@ -106,9 +103,11 @@ def run_add_agent(args: argparse.Namespace) -> int:
     except HubError as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    if getattr(args, "json", False):
-        print(json.dumps(info, ensure_ascii=False, indent=2))
-    else:
-        print(t("sync.hub.agent_added", agent=info["agent_id"], role=info["role"], tier=info["tier"],
-                login=info["login"]))
+    return _done(args, info, t("sync.hub.agent_added", agent=info["agent_id"], role=info["role"], tier=info["tier"],
+                               login=info["login"]))
+
+
+def _done(args: argparse.Namespace, info: dict[str, Any], message: str) -> int:
+    """Print what was set up: the JSON record with ``--json``, else the translated sentence."""
+    print(json.dumps(info, ensure_ascii=False, indent=2) if getattr(args, "json", False) else message)
     return 0

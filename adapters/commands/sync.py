@@ -85,7 +85,7 @@ def _print(report: Any, tz: str) -> None:
     from rich.text import Text
 
     from workbench import sanitize
-    from workbench.i18n import t
+    from workbench.i18n import t, t_or
     from workbench.money import format_fen
     from workbench.sync.status import next_step_key, reason_code
     from workbench.timefmt import short_local
@@ -96,13 +96,9 @@ def _print(report: Any, tz: str) -> None:
             Text(t("sync.cli.failed", error=sanitize.one_line(report.error, 300)), style="bold red"))
     out.print(Text(t("sync.cli.summary", pushed=report.pushed, accepted=report.accepted, rejected=report.rejected,
                      conflicts=report.conflicts, pulled=report.pulled)))
-    def known(key: str, fallback: str) -> str:
-        text = t(key)
-        return fallback if text == key else text
-
     for issue in report.issues:
-        reason = known(f"sync.reason.{reason_code(issue['reason'])}", issue["reason"])
-        entity = known(f"sync.entity.{issue['entity']}", t("sync.entity.other"))
+        reason = t_or(f"sync.reason.{reason_code(issue['reason'])}", issue["reason"])
+        entity = t_or(f"sync.entity.{issue['entity']}", t("sync.entity.other"))
         out.print(Text(t("sync.cli.issue", status=t(f"sync.status.{issue['status']}"), entity=entity,
                          id=sanitize.one_line(issue["entity_id"], 40), reason=sanitize.one_line(reason, 200)),
                        style="yellow"))

@@ -38,11 +38,22 @@ def login_for(prefix: str, agent_id: str) -> str:
     return (prefix + "_" + re.sub(r"[^a-z0-9_]", "_", agent_id.lower()))[:63]
 
 
+def _scrubbed(dsn: str, exc: Exception, *secrets: str) -> str:
+    """The driver's message with the DSN's password (and any other secret) masked."""
+    return redact.text(str(exc), (redact.password_of(dsn), *secrets))
+
+
 def _connect(dsn: str) -> psycopg.Connection[Any]:
     try:
         return psycopg.connect(dsn, autocommit=True, connect_timeout=5, application_name="workbench-hub-admin")
     except psycopg.Error as exc:
-        raise HubUnavailable(f"{redact.url(dsn)}: {redact.text(str(exc), (redact.password_of(dsn),))}") from None
+        raise HubUnavailable(f"{redact.url(dsn)}: {_scrubbed(dsn, exc)}") from None
+
+
+def _put_settings(conn: psycopg.Connection[Any], settings: dict[str, Any]) -> None:
+    for key, value in settings.items():
+        conn.execute("INSERT INTO hub.settings (key, value) VALUES (%s, %s) ON CONFLICT (key) "
+                     "DO UPDATE SET value = excluded.value", (key, Jsonb(value)))
 
 
 def _create_role(conn: psycopg.Connection[Any], name: str, login: bool, password: str | None = None) -> None:
@@ -81,11 +92,9 @@ def init_hub(dsn: str, policy_text: str | None = None, *, prefix: str = "wb", ti
                 if policy is not None:
                     settings["limits"] = hubmoney.limits_json(policy)
                     settings["policy_toml"] = policy_text
-                for key, value in settings.items():
-                    conn.execute("INSERT INTO hub.settings (key, value) VALUES (%s, %s) ON CONFLICT (key) "
-                                 "DO UPDATE SET value = excluded.value", (key, Jsonb(value)))
+                _put_settings(conn, settings)
         except psycopg.Error as exc:
-            raise HubError(f"{redact.url(dsn)}: hub init failed: {redact.text(str(exc))}") from None
+            raise HubError(f"{redact.url(dsn)}: hub init failed: {_scrubbed(dsn, exc)}") from None
     return {"hub": redact.url(dsn), "agent_role": agent_role, "lead_role": lead_role, "owner": owner,
             "policy_version": policy.version if policy else None}
 
@@ -116,7 +125,7 @@ def add_agent(dsn: str, agent_id: str, role: str = "agent", tier: str = "L1", *,
                 (agent_id, login, name or agent_id, role, tier),
             )
         except psycopg.Error as exc:
-            raise HubError(f"{redact.url(dsn)}: add-agent failed: {redact.text(str(exc), (password or '',))}") from None
+            raise HubError(f"{redact.url(dsn)}: add-agent failed: {_scrubbed(dsn, exc, password or '')}") from None
     return {"agent_id": agent_id, "login": login, "role": role, "tier": tier}
 
 
@@ -125,9 +134,7 @@ def set_policy(dsn: str, policy_text: str) -> int:
     policy = parse_policy(policy_text, "policy")
     with _connect(dsn) as conn:
         try:
-            for key, value in (("limits", hubmoney.limits_json(policy)), ("policy_toml", policy_text)):
-                conn.execute("INSERT INTO hub.settings (key, value) VALUES (%s, %s) ON CONFLICT (key) "
-                             "DO UPDATE SET value = excluded.value", (key, Jsonb(value)))
+            _put_settings(conn, {"limits": hubmoney.limits_json(policy), "policy_toml": policy_text})
         except psycopg.Error as exc:
-            raise HubError(f"{redact.url(dsn)}: policy upload failed: {redact.text(str(exc))}") from None
+            raise HubError(f"{redact.url(dsn)}: policy upload failed: {_scrubbed(dsn, exc)}") from None
     return policy.version

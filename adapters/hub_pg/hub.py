@@ -28,7 +28,7 @@ from psycopg import errors as pg_errors
 from psycopg.types.json import Jsonb
 
 from workbench.sync import permissions, redact
-from workbench.sync.conflicts import HubRow, Merge, merge, owner_of
+from workbench.sync.conflicts import VERSIONED, HubRow, Merge, merge, owner_of
 from workbench.sync.protocol import Change, Entry, HubError, HubRefused, HubUnavailable, Result
 
 RETRIES = 6
@@ -200,21 +200,13 @@ class _Batch:
             for r in self.conn.execute(f"SELECT {_ROW_COLUMNS} FROM hub.rows WHERE {where}", params).fetchall():
                 self.locked_out[(r[0], r[1])] = HubRow(r[2], r[3], r[4], r[5], r[6])
 
-    def _permitted(self, entity: str, current: HubRow | None, data: dict[str, Any]) -> bool:
-        new_owner = owner_of(entity, data)
-        if current is None:
-            return permissions.may_insert(entity, self.me, self.is_lead, new_owner)
-        new_prev = current.owner if new_owner != current.owner else current.prev_owner
-        return permissions.may_update(entity, self.me, self.is_lead, current.owner, current.prev_owner,
-                                      new_owner, new_prev)
-
     def _put(self, entity: str, entity_id: str, data: dict[str, Any], key: str) -> HubRow:
         """Queue a write and advance the in-memory row exactly as the hub's trigger will."""
         current = self.state.get((entity, entity_id))
         owner = owner_of(entity, data)
         version = current.version + 1 if current else 1
         prev = None if current is None else (current.owner if owner != current.owner else current.prev_owner)
-        if entity in ("cases", "follow_ups"):
+        if entity in VERSIONED:
             data = {**data, "version": version}
         self.writes.append(("update" if current else "insert", entity, entity_id, data, key))
         row = HubRow(data, version, owner, prev, key)
@@ -233,7 +225,7 @@ class _Batch:
         if plan.data is not None:
             checks.append((entry.entity, current, plan.data))
         writable = plan.data is None or pair not in self.locked_out  # RLS hid it from FOR UPDATE: not ours
-        if not writable or not all(self._permitted(e, c, d) for e, c, d in checks):
+        if not writable or not all(permissions.may_write(e, self.me, self.is_lead, c, d) for e, c, d in checks):
             return self._answer(entry, Result(entry.key, "rejected", "not_permitted", version, hub_row))
         for entity, extra_id, extra in plan.extra:
             self._put(entity, extra_id, extra, entry.key)

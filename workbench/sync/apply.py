@@ -55,7 +55,8 @@ def pending_rows(conn: sqlite3.Connection) -> set[tuple[str, str]]:
 
 def write_row(conn: sqlite3.Connection, tables: dict[str, set[str]], entity: str, entity_id: str,
               data: dict[str, Any]) -> str:
-    """Upsert one row (only the columns this cache knows); '' on success, else what went wrong."""
+    """Upsert one row (only the columns this cache knows): '' on success, 'skip' when this cache has no
+    such table, else what went wrong (the constraint message)."""
     columns = tables.get(entity)
     if columns is None:
         return "skip"

@@ -126,6 +126,7 @@ def _push_all(ctx: Context, hub: Hub, report: SyncReport, progress: Progress | N
     total = int(conn.execute("SELECT count(*) FROM outbox WHERE status = 'pending'").fetchone()[0])
     if progress:
         progress("push", 0, total)
+    tables = apply.syncable_tables(conn)  # the schema does not change during a round: read it once
     while True:
         rows = conn.execute(
             "SELECT seq, key, entity, entity_id, op, payload, agent_id, created_at FROM outbox "
@@ -133,20 +134,20 @@ def _push_all(ctx: Context, hub: Hub, report: SyncReport, progress: Progress | N
         ).fetchall()
         if not rows:
             return
-        entries = [_entry(conn, row) for row in rows]
+        entries = [_entry(conn, tables, row) for row in rows]
         faults.point("push.before_hub")
         results = hub.push(entries)
         faults.point("push.after_hub")
         by_key = {r.key: r for r in results}
         if entries[0].key not in by_key:
             raise HubError(f"hub answered {len(results)} of {len(entries)} entries, not the first one")
-        _record(ctx, rows, entries, by_key, report)
+        _record(ctx, tables, rows, entries, by_key, report)
         faults.point("push.after_record")
         if progress:
             progress("push", report.pushed, total)
 
 
-def _entry(conn: sqlite3.Connection, row: sqlite3.Row) -> Entry:
+def _entry(conn: sqlite3.Connection, tables: dict[str, set[str]], row: sqlite3.Row) -> Entry:
     """An outbox row plus what the hub needs to judge it: base version, previous key, maybe a snapshot."""
     entity, entity_id = row["entity"], row["entity_id"]
     base = conn.execute("SELECT hub_version FROM sync_rows WHERE entity = ? AND entity_id = ?",
@@ -157,7 +158,7 @@ def _entry(conn: sqlite3.Connection, row: sqlite3.Row) -> Entry:
     ).fetchone()
     snapshot = None
     if base is None and previous is None and row["op"] != "create":
-        snapshot = _local_row(conn, entity, entity_id)
+        snapshot = _local_row(conn, tables, entity, entity_id)
     return Entry(
         key=row["key"], entity=entity, entity_id=entity_id, op=row["op"], payload=json.loads(row["payload"]),
         agent_id=row["agent_id"], created_at=row["created_at"],
@@ -166,19 +167,19 @@ def _entry(conn: sqlite3.Connection, row: sqlite3.Row) -> Entry:
     )
 
 
-def _local_row(conn: sqlite3.Connection, entity: str, entity_id: str) -> dict[str, Any] | None:
-    if entity not in apply.syncable_tables(conn):
+def _local_row(conn: sqlite3.Connection, tables: dict[str, set[str]], entity: str,
+               entity_id: str) -> dict[str, Any] | None:
+    if entity not in tables:
         return None
     found = conn.execute(f'SELECT * FROM "{entity}" WHERE id = ?', (entity_id,)).fetchone()
     return dict(found) if found else None
 
 
-def _record(ctx: Context, rows: list[sqlite3.Row], entries: list[Entry], by_key: dict[str, Result],
-            report: SyncReport) -> None:
+def _record(ctx: Context, tables: dict[str, set[str]], rows: list[sqlite3.Row], entries: list[Entry],
+            by_key: dict[str, Result], report: SyncReport) -> None:
     """Mark answered entries and bring the hub's verdicts into the cache, in one transaction."""
     now = to_db(ctx.clock.now())
     with ctx.store.write() as conn:
-        tables = apply.syncable_tables(conn)
         for row, entry in zip(rows, entries):
             result = by_key.get(entry.key)
             if result is None:
@@ -203,15 +204,14 @@ def _record(ctx: Context, rows: list[sqlite3.Row], entries: list[Entry], by_key:
 
 def _adopt(conn: sqlite3.Connection, tables: dict[str, set[str]], seq: int, entry: Entry, result: Result) -> None:
     """Take the hub's version of the row when it sent one and no later local edit is still queued."""
-    later = conn.execute(
-        "SELECT 1 FROM outbox WHERE entity = ? AND entity_id = ? AND seq > ? AND status = 'pending' LIMIT 1",
-        (entry.entity, entry.entity_id, seq),
-    ).fetchone()
     if result.row is not None:
-        if later is None:
-            if apply.write_row(conn, tables, entry.entity, entry.entity_id, result.row) == "" \
-                    and result.hub_version is not None:
-                apply.remember_version(conn, entry.entity, entry.entity_id, result.hub_version)
+        later = conn.execute(
+            "SELECT 1 FROM outbox WHERE entity = ? AND entity_id = ? AND seq > ? AND status = 'pending' LIMIT 1",
+            (entry.entity, entry.entity_id, seq),
+        ).fetchone()
+        if later is None and apply.write_row(conn, tables, entry.entity, entry.entity_id, result.row) == "" \
+                and result.hub_version is not None:
+            apply.remember_version(conn, entry.entity, entry.entity_id, result.hub_version)
     elif result.status == "accepted" and result.hub_version is not None:
         apply.remember_version(conn, entry.entity, entry.entity_id, result.hub_version)
     if entry.entity == "compensations" and result.status == "rejected":

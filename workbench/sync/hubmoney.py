@@ -23,12 +23,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from workbench.authority import CaseFacts, Figures, Policy, decide
+from workbench.authority.figures import day_window
 from workbench.sync.conflicts import HubRow, validate
 from workbench.sync.protocol import Entry
-from workbench.timefmt import to_db
+from workbench.timefmt import from_db, to_db
 
 MONEY_FIELDS = ("amount_fen", "action", "customer_id", "agent_id", "case_id", "order_id")
 HUB_FIELDS = ("hub_status", "hub_reason")
@@ -123,12 +123,12 @@ def accepted(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def day_bounds(now: datetime, tz: str) -> tuple[datetime, datetime]:
-    """The shop-timezone day containing ``now`` (hub time), as aware datetimes ``[start, end)``."""
-    zone = ZoneInfo(tz)
-    local = now.astimezone(zone)
-    start = datetime(local.year, local.month, local.day, tzinfo=zone)
-    following = start.date() + timedelta(days=1)
-    return start, datetime(following.year, following.month, following.day, tzinfo=zone)
+    """The shop-timezone day containing ``now`` (hub time), as aware datetimes ``[start, end)``.
+
+    The same day as the local figures count (:func:`workbench.authority.figures.day_window`).
+    """
+    start, end = day_window(now, tz)
+    return from_db(start), from_db(end)
 
 
 def allowance(daily_budget_fen: int, used_fen: int, now: datetime, tz: str,

@@ -15,7 +15,9 @@ Python so both hubs answer the contract tests alike.
 
 from __future__ import annotations
 
-from workbench.sync.conflicts import OWNER_COLUMN
+from typing import Any
+
+from workbench.sync.conflicts import OWNER_COLUMN, HubRow, owner_of
 
 LEAD_ONLY = frozenset({"agents"})
 MONEY = frozenset({"compensations"})
@@ -45,3 +47,16 @@ def may_update(entity: str, actor: str, is_lead: bool, owner: str | None, prev_o
     before_ok = owner is None or actor in (owner, prev_owner)
     after_ok = new_owner is None or actor in (new_owner, new_prev_owner)
     return before_ok and after_ok
+
+
+def may_write(entity: str, actor: str, is_lead: bool, current: HubRow | None, data: dict[str, Any]) -> bool:
+    """May ``actor`` store ``data`` over the hub's ``current`` row (None: a new row)?
+
+    The previous owner after the write is worked out exactly as the hubs store it, so both hubs
+    ask the same question.
+    """
+    new_owner = owner_of(entity, data)
+    if current is None:
+        return may_insert(entity, actor, is_lead, new_owner)
+    new_prev = current.owner if new_owner != current.owner else current.prev_owner
+    return may_update(entity, actor, is_lead, current.owner, current.prev_owner, new_owner, new_prev)

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
 Status = Literal["accepted", "rejected", "conflict"]
-STATUSES: tuple[str, ...] = ("accepted", "rejected", "conflict")
 
 
 class HubError(Exception):
@@ -53,17 +52,6 @@ class Entry:
     after_key: str | None = None
     snapshot: dict[str, Any] | None = None
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "key": self.key, "entity": self.entity, "entity_id": self.entity_id, "op": self.op,
-            "payload": self.payload, "agent_id": self.agent_id, "created_at": self.created_at,
-            "base_version": self.base_version, "after_key": self.after_key, "snapshot": self.snapshot,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Entry":
-        return cls(**{k: data.get(k) for k in cls.__dataclass_fields__})  # type: ignore[arg-type]
-
 
 @dataclass(frozen=True)
 class Result:
@@ -85,11 +73,6 @@ class Result:
     @property
     def code(self) -> str:
         return self.reason.split(":", 1)[0].strip()
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"key": self.key, "status": self.status, "reason": self.reason,
-                "hub_version": self.hub_version, "row": self.row,
-                "entity": self.entity, "entity_id": self.entity_id}
 
 
 @dataclass(frozen=True)

@@ -9,19 +9,12 @@ import json
 import os
 from typing import Any
 
+from workbench import i18n
 from workbench.context import Context
 from workbench.sync import redact
-from workbench.sync.conflicts import FLAG_COMP_REJECTED
 
 ENV_URL = "WORKBENCH_HUB_URL"
 LIST_LIMIT = 200
-
-#: Reason code → the next step an agent can take (i18n key ``sync.next.<code>``).
-NEXT_STEP_CODES = frozenset({
-    "daily_budget", "customer_cap", "case_limit", "split_sum", "no_authority", "always_approval",
-    "approval_budget", "already_decided", "not_permitted", "immutable", "invalid", "needs_order",
-    "unknown_action", "invalid_amount", "unknown_tier", "agent_active", "not_self", "approver_is_lead",
-})
 
 
 def configured_url(ctx: Context) -> str:
@@ -102,8 +95,13 @@ def reason_code(reason: str) -> str:
 
 
 def next_step_key(code: str) -> str:
-    """The i18n key of the suggested next step for a rejection reason code."""
-    return f"sync.next.{code}" if code in NEXT_STEP_CODES else "sync.next.other"
+    """The i18n key of the suggested next step for a rejection reason code.
+
+    Looked up in the catalog itself (``[next]`` in ``locale/*/sync.toml``), so a code without its own
+    advice falls back to the general one instead of showing a raw key.
+    """
+    key = f"sync.next.{code}"
+    return key if code and key in i18n.catalog(i18n.language()) else "sync.next.other"
 
 
 def case_rejections(ctx: Context, case_id: str) -> list[dict[str, Any]]:
@@ -112,7 +110,7 @@ def case_rejections(ctx: Context, case_id: str) -> list[dict[str, Any]]:
     Each: ``id, action, amount_fen, reason, code, next_step_key``. Empty when nothing was refused.
     """
     rows = ctx.store.query(
-        "SELECT id, action, amount_fen, hub_reason, updated_at FROM compensations "
+        "SELECT id, action, amount_fen, hub_reason FROM compensations "
         "WHERE case_id = ? AND hub_status = 'rejected' ORDER BY created_at DESC LIMIT 20", (case_id,))
     out = []
     for row in rows:
@@ -121,7 +119,3 @@ def case_rejections(ctx: Context, case_id: str) -> list[dict[str, Any]]:
                     "reason": row["hub_reason"] or "", "code": code, "next_step_key": next_step_key(code)})
     return out
 
-
-def flagged(case: dict[str, Any]) -> bool:
-    """Whether a case carries a flag the sync put there (rejected money, reopened after close)."""
-    return case.get("flag") in (FLAG_COMP_REJECTED, "reopened_after_close")
