@@ -112,8 +112,8 @@ class MainScreen(Screen[None]):
     def refresh_queue(self) -> None:
         first: cases.CaseView | None = None
         try:
-            rows = cases.queue(self.ctx)
             due = cases.due_followup_cases(self.ctx, self.ctx.agent_id)
+            rows = cases.queue(self.ctx, due=due)
             if rows and self.view is None and self._wanted is None:
                 # The first case is loaded in the same round trip: the screen is complete one hop sooner.
                 first = cases.load(self.ctx, rows[0]["id"], with_kb=False)
@@ -195,7 +195,7 @@ class MainScreen(Screen[None]):
         if message.first is not None and self.view is None:
             self._show_case(message.first)
             self.load_suggestions(message.first)
-        keep = self._wanted or (self.view.case["id"] if self.view else None)
+        keep = self._wanted or self._case_id()
         queue.set_rows(message.rows, self.ctx.clock.now(), keep=keep)
         if not message.rows:
             self.query_one(ConversationView).clear()
@@ -221,9 +221,7 @@ class MainScreen(Screen[None]):
                             severity="warning", timeout=12, markup=False)
         if message.due and self.ctx.settings.ui.bell:
             self.app.bell()
-        self.refresh_queue()
-        self.refresh_status()
-        self.reload_case()
+        self.refresh_all()
 
     def on_status_loaded(self, message: StatusLoaded) -> None:
         self.query_one(StatusBar).show(message.status, self.ctx.clock.now(), self.ctx.tz)
@@ -260,9 +258,7 @@ class MainScreen(Screen[None]):
     def _reply_stored(self, case_id: str) -> None:
         self.query_one(Composer).clear()
         self.notify(t("main.reply_sent"), timeout=2, markup=False)
-        self.reload_case()
-        self.refresh_queue()
-        self.refresh_status()
+        self.refresh_all()
 
     # ----- events from widgets --------------------------------------------------------------
     @on(QueueList.Highlighted)
@@ -280,9 +276,21 @@ class MainScreen(Screen[None]):
 
     @on(Stepper.StageChanged)
     def _stage_changed(self, event: Stepper.StageChanged) -> None:
-        self.reload_case()
-        self.refresh_queue()
-        self.refresh_status()
+        self.refresh_all()
+
+    @on(Stepper.OpenCompensation)
+    def _stepper_compensation(self, event: Stepper.OpenCompensation) -> None:
+        from screens.compensation_modal import CompensationModal
+
+        modal = CompensationModal(self.ctx, event.case_id, action=event.action, amount_fen=event.amount_fen)
+        self.app.push_screen(modal, event.on_done)  # the stepper records the choice, then reloads the case
+
+    @on(Stepper.OpenFollowUp)
+    def _stepper_follow_up(self, event: Stepper.OpenFollowUp) -> None:
+        from screens.followup_modal import FollowUpModal
+
+        modal = FollowUpModal(self.ctx, event.case_id, kind=event.kind, when=event.when, note=event.note)
+        self.app.push_screen(modal, event.on_done)
 
     @on(Composer.Submitted)
     def _reply_submitted(self, event: Composer.Submitted) -> None:
@@ -344,6 +352,12 @@ class MainScreen(Screen[None]):
         if self.view is not None:
             self.load_case(self.view.case["id"])
 
+    def refresh_all(self) -> None:
+        """Reload everything a change may have touched: the open case, the queue and the header."""
+        self.reload_case()
+        self.refresh_queue()
+        self.refresh_status()
+
     def _tick(self) -> None:
         self.query_one(QueueList).tick(self.ctx.clock.now())
 
@@ -360,9 +374,7 @@ class MainScreen(Screen[None]):
     def _after_modal(self, result: Any) -> None:
         if isinstance(result, str) and result.strip():
             self.query_one(Composer).insert_text(result)
-        self.reload_case()
-        self.refresh_queue()
-        self.refresh_status()
+        self.refresh_all()
 
     def _case_id(self) -> str | None:
         return self.view.case["id"] if self.view is not None else None

@@ -76,3 +76,29 @@ def test_broken_config_names_file_line_key(tmp_path: Path) -> None:
     result = run("followups", "--config", str(config), "--db", str(tmp_path / "c.db"))
     assert result.returncode == 2
     assert f"{config}:2" in result.stderr and "ui.lang" in result.stderr
+
+
+def test_first_run_with_an_agent_creates_the_demo_before_checking_the_agent(tmp_path: Path) -> None:
+    """`workbench --agent a-zhaomin` on a fresh cache must not refuse an agent the demo is about to add."""
+    from workbench import cli
+
+    seen: dict[str, str] = {}
+
+    def fake_create_app(ctx, **_kwargs):  # type: ignore[no-untyped-def]
+        seen["agent"] = ctx.agent_id
+
+        class _App:
+            def run(self) -> None:
+                seen["ran"] = "yes"
+
+        return _App()
+
+    import workbench.app as app_module
+
+    original = app_module.create_app
+    app_module.create_app = fake_create_app
+    try:
+        code = cli.main(["--db", str(tmp_path / "fresh.db"), "--agent", "a-zhaomin"])
+    finally:
+        app_module.create_app = original
+    assert code == 0 and seen == {"agent": "a-zhaomin", "ran": "yes"}

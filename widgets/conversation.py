@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from workbench import sanitize, timefmt
-from workbench.i18n import t
+from workbench.i18n import t, t_or
 from workbench.money import format_fen
 
 AUTHOR_STYLE = {"customer": "bold cyan", "agent": "bold green", "system": "bold yellow"}
@@ -52,13 +52,12 @@ class ConversationView(VerticalScroll, can_focus=True):
         """Render the case's messages; customer text is cleaned and never parsed as markup."""
         text = Text()
         self.truncated = []
-        customer_name = sanitize.one_line(view.customer.get("name"), 20)
+        labels = {"customer": sanitize.one_line(view.customer.get("name"), 20),
+                  "agent": t("main.author_agent"), "system": t("main.author_system")}
         for message in view.messages:
             author = message["author"]
-            label = {"customer": customer_name, "agent": t("main.author_agent"),
-                     "system": t("main.author_system")}.get(author, author)
-            text.append(label, AUTHOR_STYLE.get(author, "bold"))
-            text.append("  " + timefmt.short_local(message["at"], tz, "%m-%d %H:%M") + "\n", "dim")
+            text.append(labels.get(author) or sanitize.one_line(author, 20), AUTHOR_STYLE.get(author, "bold"))
+            text.append("  " + timefmt.short_local(message["at"], tz) + "\n", "dim")
             body, cut = sanitize.for_display(message["body"])
             text.append(body + "\n")
             if cut:
@@ -75,13 +74,11 @@ class ConversationView(VerticalScroll, can_focus=True):
         text = Text()
         flag = view.case.get("flag")
         if flag:
-            key = f"main.flag_{flag}"
-            label = t(key)
-            text.append((sanitize.one_line(flag, 40) if label == key else label) + "\n", "bold")
+            text.append(t_or(f"main.flag_{flag}", sanitize.one_line(flag, 40)) + "\n", "bold")
         for item in view.rejections:
             text.append(t("main.hub_rejected", action=t(f"authority.action.{item['action']}"),
                           amount=format_fen(item["amount_fen"]),
-                          reason=t(f"sync.reason.{item['code']}")), "bold")
+                          reason=t_or(f"sync.reason.{item['code']}", t("sync.reason.other"))), "bold")
             text.append("\n  " + t("sync.next_step", step=t(item["next_step_key"])) + "\n")
         text.rstrip()
         alerts.update(text)

@@ -19,15 +19,14 @@ from textual.widgets import DataTable, Label, Static
 from widgets.kb_suggestions import KbSuggestions
 from widgets.shipment_timeline import ShipmentTimeline
 from workbench import sanitize, timefmt
-from workbench.i18n import t
+from workbench.i18n import t, t_or
 from workbench.money import format_fen
+from workbench.services import cases
 
 
 def order_status_label(status: str) -> str:
     """Order status in the agent's language (unknown platform statuses are shown as they came)."""
-    key = f"data.order_status.{status}"
-    label = t(key)
-    return sanitize.one_line(status, 10) if label == key else label
+    return t_or(f"data.order_status.{status}", sanitize.one_line(status, 10))
 
 
 class CustomerPanel(VerticalScroll):
@@ -104,10 +103,7 @@ class CustomerPanel(VerticalScroll):
         case = view.case
         text.append("\n" + t(f"main.intent_{case['intent']}") + " · " + t(f"main.emotion_{case['emotion']}"),
                     "red" if case["emotion"] == "angry" else "cyan")
-        try:
-            cues = json.loads(case.get("cues") or "[]")
-        except json.JSONDecodeError:
-            cues = []
+        cues = cases.cues(case)
         if cues:
             text.append("  " + t("main.why", cues=", ".join(sanitize.one_line(str(c), 12) for c in cues[:4])),
                         "dim")

@@ -32,7 +32,7 @@ class KbSuggestions(OptionList):
     def show(self, hits: list[Any]) -> None:
         self.clear_options()
         if not hits:
-            self.add_option(Option(Text(t("main.no_kb"), style="dim"), id="__none__", disabled=True))
+            self.add_option(Option(Text(t("main.no_kb"), style="dim"), disabled=True))
             return
         for number, hit in enumerate(hits, start=1):
             self.add_option(Option(Text(f"{number}. ") + Text(sanitize.one_line(hit.title, 60)), id=hit.id))
@@ -40,16 +40,16 @@ class KbSuggestions(OptionList):
     def show_loading(self) -> None:
         """Placeholder while the suggestions worker ranks articles for the new case."""
         self.clear_options()
-        self.add_option(Option(Text(t("common.loading"), style="dim"), id="__none__", disabled=True))
+        self.add_option(Option(Text(t("common.loading"), style="dim"), disabled=True))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        if event.option.id and event.option.id != "__none__":
+        if event.option.id:  # placeholders ("loading", "none found") have no id
             self.post_message(self.OpenArticle(event.option.id))
 
     def action_insert_snippet(self) -> None:
         if self.highlighted is None:
             return
         option = self.get_option_at_index(self.highlighted)
-        if option.id and option.id != "__none__":
+        if option.id:
             self.post_message(self.InsertArticle(option.id))

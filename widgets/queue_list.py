@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -20,7 +21,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from workbench import sanitize, sla, timefmt
+from workbench import sanitize, sla
 from workbench.i18n import t
 
 ROW_HEIGHT = 2
@@ -116,7 +117,7 @@ class QueueList(ScrollView, can_focus=True):
     def _countdown(self, row: dict[str, Any]) -> tuple[str, str]:
         if self.now is None:
             return "", ""
-        met_at = timefmt.from_db(row["first_response_at"]) if row.get("first_response_at") else None
+        met_at = sla.due_moment(row.get("first_response_at"))  # cached parse: this runs every second
         tick = sla.countdown(row.get("sla_due_at"), self.now, met=met_at is not None, met_at=met_at)
         if tick.state in ("met", "met_late"):
             return t("main.replied"), "dim green" if tick.state == "met" else "dim yellow"
@@ -132,8 +133,7 @@ class QueueList(ScrollView, can_focus=True):
                 text.append(f"V{row['vip_level']} ", "bold magenta")
             text.append(sanitize.one_line(row.get("customer_name"), 10), "bold")
             clock, style = self._countdown(row)
-            clock_width = Text(clock).cell_len
-            text.truncate(max(width - clock_width - 1, 1), overflow="ellipsis", pad=True)
+            text.truncate(max(width - cell_len(clock) - 1, 1), overflow="ellipsis", pad=True)
             text.append(" ")
             text.append(clock, style)
             return text

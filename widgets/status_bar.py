@@ -66,11 +66,8 @@ class StatusBar(Static):
                         else t("main.never_synced"), "dim")
         if status.sync.get("last_error"):
             text.append(" ⚠", "bold red")
-        clock = timefmt.local(now, tz).strftime("%H:%M")
-        if compact and text.cell_len + 8 > self.app.size.width:
-            # Alarms and authority matter more than the clock on a narrow terminal.
-            self.update(text)
-            return
-        text.append(*sep)
-        text.append(clock, "dim")
+        # Alarms and authority matter more than the clock on a narrow terminal.
+        if not compact or text.cell_len + 8 <= self.app.size.width:
+            text.append(*sep)
+            text.append(timefmt.local(now, tz).strftime("%H:%M"), "dim")
         self.update(text)

@@ -16,7 +16,7 @@ from textual.screen import Screen
 
 from workbench import i18n
 from workbench.context import Context
-from workbench.i18n import t
+from workbench.i18n import t, t_or
 
 
 class CaseChanged(Message):
@@ -139,9 +139,8 @@ class WorkbenchApp(App[None]):
         rows = [(key, active.binding.description or active.binding.action, active.binding.id or "")
                 for key, active in self.our_bindings()]
         focused = self.focused
-        focus_name = t(f"main.widget_{focused.id}") if focused is not None and focused.id else "-"
-        if focused is not None and focus_name == f"main.widget_{focused.id}":
-            focus_name = type(focused).__name__
+        focus_name = (t_or(f"main.widget_{focused.id}", type(focused).__name__)
+                      if focused is not None and focused.id else "-")
         self.push_screen(HelpModal(rows, focus_name))
 
     def action_command_palette(self) -> None:
@@ -174,10 +173,7 @@ class WorkbenchApp(App[None]):
 
     def _sync_reported(self, report: Any) -> None:
         """After each background sync round: refresh figures; rejections are shown prominently."""
-        main = self.main_screen
-        main.refresh_status()
-        main.refresh_queue()
-        main.reload_case()
+        self.main_screen.refresh_all()
         if report.rejected:
             self.notify(t("main.sync_rejected", count=report.rejected), severity="error", timeout=15, markup=False)
         if self.ctx.settings.ui.bell and report.rejected:

@@ -86,7 +86,10 @@ def run_app(args: argparse.Namespace) -> int:
     """
     from workbench.demo.bootstrap import ensure_demo
 
-    ctx = context_from(args)
+    # The agent is checked only after the demo data exists: `workbench --agent a-zhaomin` on a fresh
+    # cache must create the demo team first, not refuse an agent that is about to exist.
+    ctx = open_context(opt(args, "db"), opt(args, "config"), None, opt(args, "lang"))
+    i18n.set_language(ctx.lang)
     ensure_demo(ctx, force=bool(opt(args, "demo", False)))
     known = [r[0] for r in ctx.store.query("SELECT id FROM agents ORDER BY id")]
     ctx.agent_id = opt(args, "agent") or ctx.settings.agent.id or "a-lina"

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from workbench.i18n import LANGS
+
 
 class ConfigError(Exception):
     """A configuration problem; ``str()`` names the file, line and key and says what to do."""
@@ -100,8 +102,6 @@ def _coerce(path: Path, text: str, section: str, key: str, value: Any, default: 
         ok = isinstance(value, bool)
     elif isinstance(default, int):
         ok = isinstance(value, int) and not isinstance(value, bool)
-    elif isinstance(default, dict):
-        ok = isinstance(value, dict)
     else:
         ok = isinstance(value, expected)
     if not ok:
@@ -163,7 +163,7 @@ def load(path: Path) -> Settings:
             path, f"未知时区 / unknown timezone {settings.shop.timezone!r} (e.g. Asia/Shanghai)",
             _line_of(text, "shop", "timezone"), "shop.timezone",
         ) from exc
-    if settings.ui.lang not in ("zh", "en"):
+    if settings.ui.lang not in LANGS:
         raise ConfigError(path, "lang 只能是 zh 或 en / lang must be zh or en",
                           _line_of(text, "ui", "lang"), "ui.lang")
     return settings

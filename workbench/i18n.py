@@ -63,3 +63,15 @@ def t(key: str, lang: str | None = None, **fields: Any) -> str:
     if text is None:
         return key
     return text.format_map(_SafeDict(fields)) if fields else text
+
+
+def t_or(key: str, fallback: str, lang: str | None = None, **fields: Any) -> str:
+    """Translate ``key``, or return ``fallback`` when the catalog has no such key.
+
+    For keys built from data (an order status, a case flag, a widget id): a value we have no string for
+    is shown as it came, not as the raw key.
+    """
+    text = catalog(lang or _current["lang"]).get(key)
+    if text is None:
+        return fallback
+    return text.format_map(_SafeDict(fields)) if fields else text

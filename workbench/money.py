@@ -20,12 +20,7 @@ def parse_yuan(text: str | int | float) -> int:
     """
     if isinstance(text, bool):
         raise MoneyError("金额格式不对 / invalid amount: a yes/no value is not money")
-    if isinstance(text, int):
-        raw = str(text)
-    elif isinstance(text, float):
-        raw = repr(text)
-    else:
-        raw = str(text)
+    raw = repr(text) if isinstance(text, float) else str(text)
     cleaned = raw.strip().replace("¥", "").replace("￥", "").replace(",", "").replace("，", "").strip()
     if cleaned.startswith("-"):
         raise MoneyError(f"金额不能为负数 / amount cannot be negative: {raw!r}")

@@ -150,22 +150,6 @@ def word_pattern(term: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])")
 
 
-def count_term(term: str, text: str, lowered: str | None = None) -> int:
-    """How often ``term`` occurs in ``text``: substring for CJK, whole lower-cased words otherwise."""
-    if _CJK_RUN.match(term):
-        return text.count(term)
-    hay = lowered if lowered is not None else text.lower()
-    count, start = 0, 0
-    while True:
-        at = hay.find(term, start)
-        if at < 0:
-            return count
-        end = at + len(term)
-        if (at == 0 or not _WORD_CHARS.match(hay[at - 1])) and (end == len(hay) or not _WORD_CHARS.match(hay[end])):
-            count += 1
-        start = at + 1
-
-
 def find_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
     """Sorted, merged ``(start, end)`` character spans where any term occurs (for highlighting)."""
     if not text or not terms:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from workbench import changes
@@ -35,11 +36,13 @@ _QUEUE_SELECT = (
 )
 
 
-def queue(ctx: Context, agent_id: str | None = None, include_unassigned: bool = True) -> list[dict[str, Any]]:
+def queue(ctx: Context, agent_id: str | None = None, include_unassigned: bool = True,
+          due: set[str] | None = None) -> list[dict[str, Any]]:
     """Open cases for the agent (and unassigned ones), most urgent first.
 
     Urgency order: SLA due time first (breached ones surface), then priority (emotion, VIP, intent),
-    then waiting time. The UI re-sorts nothing; it only ticks the countdown.
+    then waiting time. The UI re-sorts nothing; it only ticks the countdown. ``due`` is the agent's
+    :func:`due_followup_cases` when the caller already has it (the main screen marks those rows too).
     """
     agent_id = agent_id if agent_id is not None else ctx.agent_id
     sql = (
@@ -56,7 +59,9 @@ def queue(ctx: Context, agent_id: str | None = None, include_unassigned: bool = 
     rows = _dicts(ctx.store.query(sql.format(scope=scope), params))
     # Cases with a due follow-up come back to the queue even when they were closed.
     present = {r["id"] for r in rows}
-    extra = [cid for cid in due_followup_cases(ctx, agent_id) if cid not in present]
+    if due is None:
+        due = due_followup_cases(ctx, agent_id)
+    extra = [cid for cid in due if cid not in present]
     if extra:
         marks = ",".join("?" for _ in extra)
         back = _dicts(ctx.store.query(
@@ -140,7 +145,6 @@ def load(ctx: Context, case_id: str, with_kb: bool = True) -> CaseView:
         (case["customer_id"], case_id),
     ))
     now = ctx.clock.now()
-    from datetime import timedelta
 
     def spent(days: int) -> int:
         return int(store.scalar(

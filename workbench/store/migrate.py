@@ -44,10 +44,11 @@ def migrate(store: Store) -> int:
     except sqlite3.Error as exc:
         raise classify(exc, store.path) from exc
     version = current_version(store)
-    known = latest()
+    migrations = available()  # read the files once: every start runs this
+    known = migrations[-1][0]
     if version > known:
         raise StoreError("newer", store.path, f"schema {version} > {known}", found=version, known=known)
-    for number, name, sql in available():
+    for number, name, sql in migrations:
         if number <= version:
             continue
         try:
