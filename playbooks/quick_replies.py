@@ -8,7 +8,6 @@ Pinyin initials (``bfap`` for 补发安排) come from pypinyin, imported on firs
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -17,7 +16,7 @@ from typing import Any
 
 from playbooks.fill import Filled, case_values, fill
 from playbooks.schema import Issue, Text2
-from playbooks.validate import Checker
+from playbooks.validate import Checker, load_toml
 from workbench.context import Context
 
 FILE = "quick_replies.toml"
@@ -48,12 +47,10 @@ class Library:
 
 def parse(file: str, text: str) -> tuple[list[QuickReply], list[Issue]]:
     """Validate one quick-reply file; returns the good replies and the issues (file, line, field)."""
+    data, issues = load_toml(file, text)
+    if data is None:
+        return [], issues
     ck = Checker(file, text)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"line (\d+)", str(exc))
-        return [], [Issue(file, int(match.group(1)) if match else None, "", f"TOML 语法错误 / TOML syntax error: {exc}")]
     ck.table(data, (), {"reply"}, set())
     raw = data.get("reply", [])
     if not isinstance(raw, list):
@@ -159,11 +156,16 @@ def as_rows(replies: list[QuickReply], lang: str) -> list[dict[str, Any]]:
     return [{"code": r.code, "title": r.title.get(lang), "text": r.text.get(lang)} for r in replies]
 
 
+def reply_values(ctx: Context, view: Any, lang: str) -> dict[str, str]:
+    """The values replies are filled with (``view`` may be None: only the agent and shop fields).
+
+    It reads the store (the agent's name): callers that fill many replies compute it once.
+    """
+    if view is not None:
+        return case_values(ctx, view, lang)
+    return {k: v for k, v in (("agent", str(ctx.agent().get("name") or "")), ("shop", ctx.settings.shop.name)) if v}
+
+
 def fill_reply(ctx: Context, view: Any, reply: QuickReply, lang: str) -> Filled:
     """A reply's text in ``lang`` filled from the case (``view`` may be None: only agent/shop fields)."""
-    if view is not None:
-        values = case_values(ctx, view, lang)
-    else:
-        values = {k: v for k, v in (("agent", str(ctx.agent().get("name") or "")),
-                                    ("shop", ctx.settings.shop.name)) if v}
-    return fill(reply.text.get(lang), values)
+    return fill(reply.text.get(lang), reply_values(ctx, view, lang))

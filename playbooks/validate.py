@@ -91,6 +91,15 @@ def dotted(path: Path_) -> str:
     return out
 
 
+def load_toml(file: str, text: str) -> tuple[dict[str, Any] | None, list[Issue]]:
+    """Parse TOML; a syntax error becomes one issue with the line ``tomllib`` names."""
+    try:
+        return tomllib.loads(text), []
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"line (\d+)", str(exc))
+        return None, [Issue(file, int(match.group(1)) if match else None, "", f"TOML 语法错误 / TOML syntax error: {exc}")]
+
+
 class Checker:
     """Collects issues for one file while building its Playbook."""
 
@@ -250,13 +259,10 @@ def _stage(ck: Checker, key: str, raw: Any) -> Stage:
 
 def check_text(file: str, text: str, builtin: bool = True) -> tuple[Playbook | None, list[Issue]]:
     """Validate one file's text; returns the playbook (None when anything is wrong) and the issues."""
+    data, issues = load_toml(file, text)
+    if data is None:
+        return None, issues
     ck = Checker(file, text)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"line (\d+)", str(exc))
-        return None, [Issue(file, int(match.group(1)) if match else None, "",
-                            f"TOML 语法错误 / TOML syntax error: {exc}")]
     ck.table(data, (), TOP_FIELDS, {"id", "title", "intents", "stages"})
     playbook_id = ck.ident(data.get("id"), ("id",)) if "id" in data else ""
     title = ck.text2(data.get("title"), ("title",)) if "title" in data else Text2("", "")

@@ -92,7 +92,9 @@ class EscalationModal(ModalScreen[dict[str, Any] | None]):
     def action_submit(self) -> None:
         listing = self.query_one("#esc-targets", OptionList)
         summary = self.query_one("#esc-summary", TextArea).text
-        if self.busy or listing.highlighted is None or not self.targets:
+        if self.busy:
+            return  # already being handed over; a second ctrl+s must not say "no colleague"
+        if listing.highlighted is None or not self.targets:
             self.query_one("#esc-error", Label).update(t("playbook.esc.no_targets"))
             return
         if not summary.strip():

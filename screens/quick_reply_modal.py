@@ -7,7 +7,6 @@ case has no value for stay as ``{eta}``; the composer then asks for them before 
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -30,8 +29,10 @@ PREVIEW_CHARS = 300
 
 
 class CaseReady(Message):
-    def __init__(self, view: Any) -> None:
-        self.view = view
+    """The case's fill values, read in a worker: the customer's language and the field values."""
+
+    def __init__(self, lang: str, values: dict[str, str]) -> None:
+        self.lang, self.values = lang, values
         super().__init__()
 
 
@@ -46,7 +47,9 @@ class QuickReplyModal(ModalScreen[str | None]):
     def __init__(self, ctx: Context, case_id: str) -> None:
         super().__init__()
         self.ctx, self.case_id = ctx, case_id
-        self.view: Any = None
+        self.lang = ctx.lang
+        # Filled once from the case (in a worker), not per keystroke: until then fields show as {name}.
+        self.values: dict[str, str] = {}
         self.library = quick_replies.library(ctx)
         self.shown: list[quick_replies.QuickReply] = []
 
@@ -69,15 +72,16 @@ class QuickReplyModal(ModalScreen[str | None]):
             view = cases.load(self.ctx, self.case_id, with_kb=False)
         except (StoreError, LookupError, sqlite3.Error):
             view = None  # no case data: replies stay unfilled and the composer asks for the fields
-        self.post_message(CaseReady(view))
+        lang = fill.customer_lang(view, self.ctx.lang) if view is not None else self.ctx.lang
+        try:
+            values = quick_replies.reply_values(self.ctx, view, lang)
+        except (StoreError, sqlite3.Error):
+            values = {}
+        self.post_message(CaseReady(lang, values))
 
     def on_case_ready(self, message: CaseReady) -> None:
-        self.view = message.view
+        self.lang, self.values = message.lang, message.values
         self._preview()
-
-    @property
-    def lang(self) -> str:
-        return fill.customer_lang(self.view, self.ctx.lang) if self.view is not None else self.ctx.lang
 
     def _show(self, query: str) -> None:
         self.shown = self.library.search(query)
@@ -97,7 +101,7 @@ class QuickReplyModal(ModalScreen[str | None]):
         if listing.highlighted is None or not self.shown:
             return None
         reply = self.shown[listing.highlighted]
-        return quick_replies.fill_reply(self.ctx, self.view, reply, self.lang)
+        return fill.fill(reply.text.get(self.lang), self.values)
 
     def _preview(self) -> None:
         preview = self.query_one("#qr-preview", Static)

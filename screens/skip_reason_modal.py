@@ -13,10 +13,9 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+from playbooks.progress import MIN_REASON
 from workbench.context import Context
 from workbench.i18n import t
-
-MIN_REASON = 2
 
 
 class SkipReasonModal(ModalScreen[str | None]):

@@ -3,7 +3,6 @@ prompts, lint), the quick-reply and playbook-switch modals, and one demo case wa
 
 from __future__ import annotations
 
-import importlib.util
 from typing import Any
 
 import pytest
@@ -14,7 +13,6 @@ from playbooks import loader, progress
 from screens.quick_reply_modal import QuickReplyModal
 from screens.skip_reason_modal import SkipReasonModal
 from tests.playbook_fixtures import CUSTOMER_NAME, ORDER_NO, PRODUCT, make_case
-from widgets import stepper as stepper_mod
 from widgets.composer import Composer
 from widgets.stepper import Stepper
 from workbench.context import Context
@@ -54,6 +52,18 @@ class Host(App[None]):
     def on_composer_submitted(self, message: Composer.Submitted) -> None:
         self.sent.append(message.text)
 
+    def on_stepper_open_compensation(self, message: Stepper.OpenCompensation) -> None:
+        from screens.compensation_modal import CompensationModal
+
+        self.push_screen(CompensationModal(self.ctx, message.case_id, action=message.action,
+                                           amount_fen=message.amount_fen), message.on_done)
+
+    def on_stepper_open_follow_up(self, message: Stepper.OpenFollowUp) -> None:
+        from screens.followup_modal import FollowUpModal
+
+        self.push_screen(FollowUpModal(self.ctx, message.case_id, kind=message.kind, when=message.when,
+                                       note=message.note), message.on_done)
+
 
 async def settle(pilot: Any, rounds: int = 3) -> None:
     for _ in range(rounds):
@@ -68,8 +78,7 @@ def db_progress(ctx: Context, case_id: str) -> progress.Progress:
 @pytest.fixture
 def no_feature_modals(monkeypatch: pytest.MonkeyPatch) -> None:
     """Stepper without the compensation and follow-up flows: it records choices itself."""
-    monkeypatch.setattr(stepper_mod, "COMPENSATION_MODULE", "screens.absent_compensation_modal")
-    monkeypatch.setattr(stepper_mod, "FOLLOWUP_MODULE", "screens.absent_followup_modal")
+    monkeypatch.setattr(Stepper, "flows", False)
 
 
 async def type_reason(pilot: Any, reason: str) -> None:
@@ -342,15 +351,14 @@ async def test_demo_case_through_four_stages_on_the_real_app(demo_ctx: Context) 
         if isinstance(app.screen, SkipReasonModal):
             await type_reason(pilot, "方案已执行")
         spec = stepper.progress.playbook.stage("close").followup
-        if importlib.util.find_spec(stepper_mod.FOLLOWUP_MODULE) is not None:
-            assert type(app.screen).__name__ == "FollowUpModal"
-            await settle(pilot)
-            await pilot.press("ctrl+s")  # accept the proposed follow-up as it is
-            await settle(pilot)
-            recorded = progress.load(demo_ctx, case_id).followup
-            assert recorded is not None and recorded["status"] == "scheduled"
-            fu = demo_ctx.store.one("SELECT case_id, kind FROM follow_ups WHERE id = ?", (recorded["id"],))
-            assert fu is not None and (fu["case_id"], fu["kind"]) == (case_id, spec.kind)
+        assert type(app.screen).__name__ == "FollowUpModal"
+        await settle(pilot)
+        await pilot.press("ctrl+s")  # accept the proposed follow-up as it is
+        await settle(pilot)
+        recorded = progress.load(demo_ctx, case_id).followup
+        assert recorded is not None and recorded["status"] == "scheduled"
+        fu = demo_ctx.store.one("SELECT case_id, kind FROM follow_ups WHERE id = ?", (recorded["id"],))
+        assert fu is not None and (fu["case_id"], fu["kind"]) == (case_id, spec.kind)
         p = progress.load(demo_ctx, case_id)
         assert p.stage == "close" and p.followup is not None and p.followup["kind"] == spec.kind
         assert app.screen is main

@@ -5,17 +5,18 @@ the customer's language), the resolution options in 解决 and the default follo
 it has focus. Every change goes through :mod:`playbooks.progress` in a thread worker (one transaction
 with its outbox entry), so a slow disk or a sync holding the lock never freezes the keyboard.
 
-Messages: :class:`Stepper.InsertPhrase` (the main screen forwards it to the composer) and
-:class:`Stepper.StageChanged` (the case row changed; reload it).
+Messages: :class:`Stepper.InsertPhrase` (the main screen forwards it to the composer),
+:class:`Stepper.StageChanged` (the case row changed; reload it), and :class:`Stepper.OpenCompensation` /
+:class:`Stepper.OpenFollowUp`, which ask the host screen to open those flows: widgets never import
+screens, so the screen that owns the modals opens them and hands the result to ``on_done``.
 """
 
 from __future__ import annotations
 
 import sqlite3
-import importlib.util
-import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -31,27 +32,22 @@ from workbench.context import Context
 from workbench.i18n import t
 from workbench.store import StoreError
 
-COMPENSATION_MODULE = "screens.compensation_modal"
-FOLLOWUP_MODULE = "screens.followup_modal"
 _WARNED_KEY = "playbooks.warned"
 SHORT_BELOW = 30  # rows; the main screen's "short" layout starts here too
-_AFTER_DELIVERY = re.compile(r"^(\d+)d_after_delivery$")
-_TOMORROW = re.compile(r"^tomorrow_(\d+)$")
-
-
-def followup_when(when: str) -> str:
-    """A playbook ``when`` in the follow-up modal's words (its quick choices, or text it parses)."""
-    match = _AFTER_DELIVERY.match(when)
-    if match:
-        return "after_delivery_3d" if match.group(1) == "3" else f"签收后{match.group(1)}天"
-    match = _TOMORROW.match(when)
-    if match:
-        return "tomorrow_10" if match.group(1) == "10" else f"明天{match.group(1)}点"
-    return when
+_OPS: dict[str, Callable[..., Progress]] = {
+    "advance": progress.advance, "skip": progress.skip, "back": progress.back, "toggle": progress.toggle_item,
+    "choose": progress.choose_resolution, "followup": progress.record_followup,
+    "switch": progress.switch_playbook, "close": progress.close_case,
+}
+FlowDone = Callable[[dict[str, Any] | None], None]
 
 
 class Stepper(Vertical, can_focus=True):
     """The playbook stepper. ``show_case(view)`` on every case load."""
+
+    # The host opens the compensation / follow-up flows on Open* messages. A host without them (a bare
+    # test host) sets this False and the stepper records the choice itself, marked "recorded".
+    flows: ClassVar[bool] = True
 
     DEFAULT_CSS = (Path(__file__).parent / "stepper.tcss").read_text(encoding="utf-8")
     SCOPED_CSS = False  # the file also styles the widget inside the short/narrow screen layouts
@@ -85,6 +81,20 @@ class Stepper(Vertical, can_focus=True):
             self.case_id = case_id
             super().__init__()
 
+    class OpenCompensation(Message):
+        """Open the compensation flow for ``case_id``; ``on_done`` gets its result dict (or None)."""
+
+        def __init__(self, case_id: str, action: str, amount_fen: int | None, on_done: FlowDone) -> None:
+            self.case_id, self.action, self.amount_fen, self.on_done = case_id, action, amount_fen, on_done
+            super().__init__()
+
+    class OpenFollowUp(Message):
+        """Open the follow-up flow for ``case_id`` prefilled; ``on_done`` gets its result dict (or None)."""
+
+        def __init__(self, case_id: str, kind: str, when: str, note: str, on_done: FlowDone) -> None:
+            self.case_id, self.kind, self.when, self.note, self.on_done = case_id, kind, when, note, on_done
+            super().__init__()
+
     class _Saved(Message):
         def __init__(self, case_id: str, result: Progress, note: str) -> None:
             self.case_id, self.result, self.note = case_id, result, note
@@ -102,6 +112,7 @@ class Stepper(Vertical, can_focus=True):
         self.progress: Progress | None = None
         self.cursor = 0
         self._warned: set[tuple[str, str]] = set()
+        self._phrase: fill.Filled | None = None  # filled once per progress/view change, not per redraw
 
     def compose(self) -> ComposeResult:
         yield Static(t("playbook.no_case"), id="stepper-head", markup=False)
@@ -132,24 +143,32 @@ class Stepper(Vertical, can_focus=True):
             self.cursor = 0
         self.view = view
         self.progress = progress.progress_of(self.ctx, view.case) if view is not None else None
+        self._phrase = None
         missing = self.progress.playbook_missing if self.progress is not None else ""
         if missing and (self.case_id, missing) not in self._warned:
             self._warned.add((str(self.case_id), missing))
-            self.app.notify(t("playbook.missing_playbook", id=self.progress.playbook_missing,
+            self.app.notify(t("playbook.missing_playbook", id=missing,
                               title=self.progress.playbook.title.get(self.ctx.lang)), severity="warning",
                             markup=False)
         self.refresh_view()
 
     def current_phrase(self) -> fill.Filled:
-        """The phrasing to suggest now: the chosen option's in 解决, else the stage's."""
+        """The phrasing to suggest now: the chosen option's in 解决, else the stage's.
+
+        Filling reads the signed-in agent from the store, so it is done once per case load or saved
+        change; focus, blur, resize and cursor moves reuse it.
+        """
         assert self.progress is not None
-        lang, p = self.customer_lang, self.progress
-        resolution = p.resolution or {}
-        amount = resolution.get("amount_fen") if isinstance(resolution.get("amount_fen"), int) else None
-        option = p.playbook.stage("resolve").option(str(resolution.get("option") or ""))
-        if p.stage == "resolve" and option is not None:
-            return fill.fill_option(self.ctx, self.view, option, lang, amount)
-        return fill.fill_stage(self.ctx, self.view, p.playbook, p.stage, lang, amount)
+        if self._phrase is None:
+            lang, p = self.customer_lang, self.progress
+            resolution = p.resolution or {}
+            amount = resolution.get("amount_fen") if isinstance(resolution.get("amount_fen"), int) else None
+            option = p.playbook.stage("resolve").option(str(resolution.get("option") or ""))
+            if p.stage == "resolve" and option is not None:
+                self._phrase = fill.fill_option(self.ctx, self.view, option, lang, amount)
+            else:
+                self._phrase = fill.fill_stage(self.ctx, self.view, p.playbook, p.stage, lang, amount)
+        return self._phrase
 
     def refresh_view(self) -> None:
         p, lang = self.progress, self.ctx.lang
@@ -199,12 +218,8 @@ class Stepper(Vertical, can_focus=True):
 
     @work(thread=True, group="stepper")
     def _save(self, case_id: str, op: str, notice: str, kwargs: dict[str, Any]) -> None:
-        functions = {"advance": progress.advance, "skip": progress.skip, "back": progress.back,
-                     "toggle": progress.toggle_item, "choose": progress.choose_resolution,
-                     "followup": progress.record_followup, "switch": progress.switch_playbook,
-                     "close": progress.close_case}
         try:
-            result = functions[op](self.ctx, case_id, **kwargs)
+            result = _OPS[op](self.ctx, case_id, **kwargs)
         except ProgressError as exc:
             self.post_message(self._Refused(case_id, op, exc))
             return
@@ -219,6 +234,7 @@ class Stepper(Vertical, can_focus=True):
             return
         moved = self.progress is not None and self.progress.stage != message.result.stage
         self.progress = message.result
+        self._phrase = None
         if moved:
             self.cursor = 0
         self.refresh_view()
@@ -242,19 +258,19 @@ class Stepper(Vertical, can_focus=True):
             self._ask_reason(t("playbook.reason.open_items", stage=stage, items=items), "advance")
         elif isinstance(error, progress.CloseBlocked):
             stages = "、".join(t(f"playbook.stage.{s}", lang) for s in error.open_stages)
-            self._ask_reason(t("playbook.reason.close", stages=stages), "close")
+            self._ask_reason(t("playbook.reason.close", stages=stages), "close", t("playbook.case_closed"))
         elif error.code == "finished":
             self.app.notify(t("playbook.finished"), markup=False)
         else:
             self.app.notify(t("playbook.write_failed", error=str(error)), severity="error", markup=False)
 
-    def _ask_reason(self, prompt: str, op: str) -> None:
+    def _ask_reason(self, prompt: str, op: str, notice: str = "") -> None:
+        """Ask why (skip, open items, early close), then run ``op`` with the reason; Esc changes nothing."""
         from screens.skip_reason_modal import SkipReasonModal
 
         def done(reason: str | None) -> None:
             if reason:
-                note = t("playbook.case_closed") if op == "close" else ""
-                self.save(op, notice=note, reason=reason)
+                self.save(op, notice=notice, reason=reason)
 
         self.app.push_screen(SkipReasonModal(self.ctx, prompt), done)
 
@@ -275,13 +291,7 @@ class Stepper(Vertical, can_focus=True):
             return
         assert self.progress is not None
         stage = t(f"playbook.stage.{self.progress.stage}", self.ctx.lang)
-        from screens.skip_reason_modal import SkipReasonModal
-
-        def done(reason: str | None) -> None:
-            if reason:
-                self.save("skip", notice=t("playbook.skipped", stage=stage), reason=reason)
-
-        self.app.push_screen(SkipReasonModal(self.ctx, t("playbook.reason.skip", stage=stage)), done)
+        self._ask_reason(t("playbook.reason.skip", stage=stage), "skip", t("playbook.skipped", stage=stage))
 
     def action_close_case(self) -> None:
         if self._ready():
@@ -326,7 +336,7 @@ class Stepper(Vertical, can_focus=True):
         self.app.push_screen(PlaybookSwitchModal(self.ctx, self.progress.playbook.id), done)
 
     def action_option(self, number: int) -> None:
-        """Choose resolution option ``number``: money actions open the compensation flow when present."""
+        """Choose resolution option ``number``: money actions go through the host's compensation flow."""
         if not self._ready():
             return
         assert self.progress is not None
@@ -340,15 +350,15 @@ class Stepper(Vertical, can_focus=True):
         option, lang = options[number - 1], self.ctx.lang
         amount = fill.option_amount_fen(option, self.view)
         chosen = t("playbook.option_chosen", label=option.label.get(lang), time=option.time.get(lang))
-        if option.needs_authority and importlib.util.find_spec(COMPENSATION_MODULE) is not None:
-            module = importlib.import_module(COMPENSATION_MODULE)
+        if option.needs_authority and self.flows:
+            case_id = str(self.case_id)
 
             def done(result: dict[str, Any] | None) -> None:
-                if result:
-                    self.save("choose", notice=chosen, option_id=option.id, amount_fen=amount, outcome=result)
+                if result:  # recorded on the case the compensation was issued for
+                    self._save(case_id, "choose", chosen,
+                               {"option_id": option.id, "amount_fen": amount, "outcome": result})
 
-            self.app.push_screen(module.CompensationModal(self.ctx, str(self.case_id), action=option.action,
-                                                          amount_fen=amount), done)
+            self.post_message(self.OpenCompensation(case_id, option.action, amount, done))
             return
         note = t("playbook.option_recorded", label=option.label.get(lang)) if option.needs_authority else chosen
         self.save("choose", notice=note, option_id=option.id, amount_fen=amount)
@@ -358,26 +368,27 @@ class Stepper(Vertical, can_focus=True):
             self.propose_followup(force=True)
 
     def propose_followup(self, force: bool = False) -> None:
-        """At 闭环: offer the playbook's default follow-up (the follow-up flow when present)."""
+        """At 闭环: offer the playbook's default follow-up through the host's follow-up flow."""
         p, lang = self.progress, self.ctx.lang
         if p is None or p.closed or (p.followup and not force):
             return
         spec = p.playbook.stage("close").followup
         if spec is None:
             return
-        kind = t(f"playbook.followup_kind.{spec.kind}", lang)
-        when = render.when_label(spec.when, lang)
-        if importlib.util.find_spec(FOLLOWUP_MODULE) is not None:
-            module = importlib.import_module(FOLLOWUP_MODULE)
+        if self.flows:
+            case_id = str(self.case_id)
 
             def done(result: dict[str, Any] | None) -> None:
                 if result:  # the follow-up modal has said 「已安排跟进」 already: no second toast
-                    self.save("followup", kind=str(result.get("kind") or spec.kind), when=spec.when,
-                              note=spec.note.get(lang), status="scheduled",
-                              followup_id=str(result.get("id") or "") or None)
+                    self._save(case_id, "followup", "", {
+                        "kind": str(result.get("kind") or spec.kind), "when": spec.when,
+                        "note": spec.note.get(lang), "status": "scheduled",
+                        "followup_id": str(result.get("id") or "") or None})
 
-            self.app.push_screen(module.FollowUpModal(self.ctx, str(self.case_id), kind=spec.kind,
-                                                      when=followup_when(spec.when), note=spec.note.get(lang)), done)
+            self.post_message(self.OpenFollowUp(case_id, spec.kind, render.followup_when(spec.when), spec.note.get(lang),
+                                                done))
             return
+        kind = t(f"playbook.followup_kind.{spec.kind}", lang)
+        when = render.when_label(spec.when, lang)
         self.save("followup", notice=t("playbook.followup_recorded", kind=kind, when=when), kind=spec.kind,
                   when=spec.when, note=spec.note.get(lang), status="recorded")

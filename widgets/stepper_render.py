@@ -21,6 +21,8 @@ from workbench.money import format_fen
 NUMBERS = "①②③④"
 _WHEN = re.compile(r"^\+(\d+)([mhd])$|^(\d+)d_after_delivery$|^tomorrow_(\d+)$|^(\d+)d_after_next_delivery$")
 _FIELD = re.compile(r"\{[a-z_]+\}")
+_AFTER_DELIVERY = re.compile(r"^(\d+)d_after_delivery$")
+_TOMORROW = re.compile(r"^tomorrow_(\d+)$")
 
 
 def when_label(when: str, lang: str) -> str:
@@ -35,6 +37,17 @@ def when_label(when: str, lang: str) -> str:
     if match.group(5):  # the replacement / exchange parcel, not the one already delivered
         return t("playbook.when.after_next_delivery", lang, n=match.group(5))
     return t("playbook.when.tomorrow", lang, hour=match.group(4))
+
+
+def followup_when(when: str) -> str:
+    """A playbook ``when`` in the follow-up modal's words (its quick choices, or text it parses)."""
+    match = _AFTER_DELIVERY.match(when)
+    if match:
+        return "after_delivery_3d" if match.group(1) == "3" else f"签收后{match.group(1)}天"
+    match = _TOMORROW.match(when)
+    if match:
+        return "tomorrow_10" if match.group(1) == "10" else f"明天{match.group(1)}点"
+    return when
 
 
 def item_label(progress: Progress, stage: str, item_id: str, lang: str) -> str:

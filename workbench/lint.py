@@ -29,7 +29,7 @@ class LintRuleError(Exception):
     """A broken rules file: names the file, line and field, and says what to fix."""
 
     def __init__(self, file: str, line: int | None, field: str, message: str):
-        self.file, self.line, self.field = file, line, field
+        self.file, self.line, self.field, self.message = file, line, field, message
         where = file + (f":{line}" if line else "")
         super().__init__(f"{where}: [{field}] {message}" if field else f"{where}: {message}")
 
@@ -108,8 +108,13 @@ def parse_rules(file: str, text: str) -> list[Rule]:
     if unknown_top:
         raise LintRuleError(file, None, sorted(unknown_top)[0], "未知字段,规则写在 [[rule]] 中 / unknown field; "
                                                                 "rules go in [[rule]] tables")
+    raw_rules = data.get("rule", [])
+    if not isinstance(raw_rules, list):
+        raise LintRuleError(file, None, "rule", "规则写在 [[rule]] 表中 / rules go in [[rule]] tables")
     rules: list[Rule] = []
-    for index, raw in enumerate(data.get("rule", [])):
+    for index, raw in enumerate(raw_rules):
+        if not isinstance(raw, dict):
+            raise LintRuleError(file, _line_of(text, None, index), "rule", "应为 [[rule]] 表 / expected a [[rule]] table")
         rule_id = raw.get("id") if isinstance(raw.get("id"), str) else None
         line = _line_of(text, rule_id, index)
         for key in raw:
@@ -117,6 +122,8 @@ def parse_rules(file: str, text: str) -> list[Rule]:
                 raise LintRuleError(file, line, key, f"未知字段 / unknown field; 可用 / known: {', '.join(sorted(RULE_FIELDS))}")
         for key in sorted(REQUIRED - set(raw)):
             raise LintRuleError(file, line, key, "缺少必填字段 / missing required field")
+        if not rule_id:
+            raise LintRuleError(file, line, "id", "id 应为非空文本 / id must be non-empty text")
         if any(r.id == rule_id for r in rules):
             raise LintRuleError(file, line, "id", f"规则 id 重复 / duplicate rule id {rule_id!r}")
         checks = (("lang", ("zh", "en")), ("kind", KINDS), ("severity", SEVERITIES), ("scope", SCOPES))

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench import paths
-from workbench.i18n import t
+from workbench.i18n import language, t
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -30,12 +30,13 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     parser.set_defaults(func=lambda args: parser.print_help() or 2)
 
 
-def _team_dir(args: argparse.Namespace) -> Path:
-    return paths.resolve(getattr(args, "db", None), getattr(args, "config", None)).playbooks_dir
+def _paths(args: argparse.Namespace) -> paths.Paths:
+    return paths.resolve(getattr(args, "db", None), getattr(args, "config", None))
 
 
 def _issues(args: argparse.Namespace) -> tuple[list[Any], int]:
     from playbooks import loader, quick_replies
+    from playbooks.schema import Issue
     from workbench.lint import LintRuleError, parse_rules
 
     target = getattr(args, "path", None)
@@ -52,20 +53,20 @@ def _issues(args: argparse.Namespace) -> tuple[list[Any], int]:
     builtins, issues = loader.check_files(loader.builtin_files(), builtin=True)
     issues += loader.intent_issues(builtins)
     count = len(builtins)
-    team = _team_dir(args)
-    if team.is_dir():
-        files, read_issues = loader.read_files(team)
+    where = _paths(args)
+    if where.playbooks_dir.is_dir():
+        files, read_issues = loader.read_files(where.playbooks_dir)
         good, found = loader.check_files(files, builtin=False)
         issues += read_issues + found
         count += len(good)
-    config_dir = paths.resolve(getattr(args, "db", None), getattr(args, "config", None)).config_dir
+    config_dir = where.config_dir
     issues += quick_replies.load(config_dir / quick_replies.FILE).warnings
     rules_file = config_dir / "lint_rules.toml"
     if rules_file.is_file():
         try:
             parse_rules(str(rules_file), rules_file.read_bytes().decode("utf-8", errors="replace"))
         except LintRuleError as exc:
-            issues.append(loader.Issue(exc.file, exc.line, exc.field, str(exc).split("] ", 1)[-1]))
+            issues.append(Issue(exc.file, exc.line, exc.field, exc.message))
     return issues, count
 
 
@@ -88,9 +89,8 @@ def run_check(args: argparse.Namespace) -> int:
 
 def run_list(args: argparse.Namespace) -> int:
     from playbooks import loader
-    from workbench.i18n import language
 
-    team = _team_dir(args)
+    team = _paths(args).playbooks_dir
     registry = loader.load(team)
     lang = language()
     rows = [{"id": p.id, "title": p.title.get(lang), "source": "builtin" if p.builtin else "team",

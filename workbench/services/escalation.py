@@ -19,6 +19,7 @@ from workbench.i18n import t
 from workbench.ids import new_id
 from workbench.money import format_fen
 from workbench.sanitize import one_line
+from workbench.services.cases import cues as case_cues
 from workbench.timefmt import short_local, to_db
 
 TIERS = ("L1", "L2", "L3")
@@ -124,10 +125,7 @@ def build_summary(ctx: Context, case_id: str, lang: str | None = None) -> str:
     lines.append(t("playbook.handoff.customer", lang, name=one_line(customer.get("name"), 30),
                    vip=customer.get("vip_level", 0), ltv=format_fen(int(customer.get("lifetime_value_fen") or 0)),
                    orders=customer.get("order_count", 0)))
-    try:
-        cues = [one_line(str(c), 20) for c in json.loads(case.get("cues") or "[]")][:4]
-    except json.JSONDecodeError:
-        cues = []
+    cues = [one_line(str(c), 20) for c in case_cues(case)][:4]
     lines.append(t("playbook.handoff.emotion", lang, emotion=t(f"playbook.emotion.{case['emotion']}", lang),
                    cues=t("playbook.handoff.cues", lang, cues=t("playbook.handoff.cue_sep", lang).join(cues))
                    if cues else ""))
