@@ -39,8 +39,9 @@ STALE_STYLE = "bold red"
 
 class Loaded(Message):
     def __init__(self, rows: list[dict[str, Any]], summary: dict[str, Any], lead: bool,
-                 unseen: list[dict[str, Any]]) -> None:
+                 unseen: list[dict[str, Any]], threshold_fen: int) -> None:
         self.rows, self.summary, self.lead, self.unseen = rows, summary, lead, unseen
+        self.threshold_fen = threshold_fen
         super().__init__()
 
 
@@ -153,6 +154,7 @@ class ApprovalsScreen(Screen[None]):
         self.marked: set[str] = set()
         self.lead = False
         self.summary: dict[str, Any] = {}
+        self.threshold_fen = 0  # the policy's second threshold, read by the loader (no file read on the UI thread)
         self.reject_pending = False  # `r` without a note: Enter in the note box then rejects
 
     def compose(self) -> ComposeResult:
@@ -179,12 +181,14 @@ class ApprovalsScreen(Screen[None]):
             unseen = [] if lead else compensation.unseen_decisions(self.ctx)
             if unseen:
                 compensation.mark_decisions_seen(self.ctx, [u["id"] for u in unseen])
-            self.post_message(Loaded(rows, compensation.authority_summary(self.ctx), lead, unseen))
+            threshold = compensation.current_policy(self.ctx).second_threshold_fen
+            self.post_message(Loaded(rows, compensation.authority_summary(self.ctx), lead, unseen, threshold))
         except (PolicyError, StoreError, sqlite3.Error) as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error")
 
     def on_loaded(self, message: Loaded) -> None:
         self.rows, self.summary, self.lead = message.rows, message.summary, message.lead
+        self.threshold_fen = message.threshold_fen
         self.marked &= {r["id"] for r in self.rows}
         self._fill_table()
         if message.unseen:
@@ -308,10 +312,9 @@ class ApprovalsScreen(Screen[None]):
         chosen = [r for r in self.rows if r["id"] in self.marked]
         large = [r for r in chosen if r["item_by_item"]]
         if large:
-            threshold = int(compensation.current_policy(self.ctx).second_threshold_fen)
             items = "、".join(f"{sanitize.one_line(r.get('customer_name'), 8)} {format_fen(r['amount_fen'])}"
                              for r in large)
-            self.notify(t("authority.approvals.batch_skipped", threshold=format_fen(threshold), items=items),
+            self.notify(t("authority.approvals.batch_skipped", threshold=format_fen(self.threshold_fen), items=items),
                         severity="warning", timeout=8)
         ids = [r["id"] for r in chosen if not r["item_by_item"]]
         if ids:

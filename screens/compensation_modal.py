@@ -21,7 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from workbench import sanitize
-from workbench.authority import ACTIONS, Decision, PolicyError
+from workbench.authority import ACTIONS, Decision, Policy, PolicyError
 from workbench.context import Context
 from workbench.i18n import t
 from workbench.money import MoneyError, format_fen, parse_yuan
@@ -203,13 +203,13 @@ class CompensationModal(ModalScreen[dict[str, Any] | None]):
             self.query_one("#comp-preview", Static).update(Text(problem, style=style))
             self._set_button(None)
             return
-        self.run_preview(self.action_name, amount)
+        self.run_preview(self.action_name, amount, self.info.policy)
 
     @work(thread=True, exclusive=True, group="comp-preview")
-    def run_preview(self, action: str, amount: int) -> None:
+    def run_preview(self, action: str, amount: int, policy: Policy) -> None:
         try:
-            self.post_message(PreviewReady((action, amount), compensation.preview(self.ctx, self.case_id, action,
-                                                                                  amount)))
+            decision = compensation.preview(self.ctx, self.case_id, action, amount, policy=policy)
+            self.post_message(PreviewReady((action, amount), decision))
         except PolicyError as exc:
             self.post_message(Failed(t("authority.modal.policy_error", detail=str(exc))))
         except (LookupError, MoneyError, StoreError, sqlite3.Error) as exc:

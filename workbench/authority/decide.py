@@ -68,6 +68,15 @@ class CaseFacts:
     item_categories: tuple[str, ...] = ()
 
 
+def with_yuan(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """``fields`` plus, for each integer ``x_fen``, ``x`` as display money: catalog strings say ``{limit}``."""
+    values: dict[str, Any] = dict(fields)
+    for key, value in fields.items():
+        if key.endswith("_fen") and isinstance(value, int):
+            values[key[:-4]] = format_fen(value)
+    return values
+
+
 @dataclass(frozen=True)
 class Reason:
     """One failed rule: a stable code (audit, tests, hub) and the figures that explain it."""
@@ -76,11 +85,7 @@ class Reason:
     fields: Mapping[str, Any] = field(default_factory=dict)
 
     def message(self, lang: str | None = None) -> str:
-        values: dict[str, Any] = dict(self.fields)
-        for key, value in self.fields.items():
-            if key.endswith("_fen") and isinstance(value, int):
-                values[key[:-4]] = format_fen(value)
-        return i18n.t(f"authority.reason.{self.code}", lang, **values)
+        return i18n.t(f"authority.reason.{self.code}", lang, **with_yuan(self.fields))
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,13 @@ def case_used(conn: sqlite3.Connection, case_id: str, action: str) -> int:
                       "AND status IN ('issued', 'approved')", (case_id, action))
 
 
+def case_used_by_action(conn: sqlite3.Connection, case_id: str) -> dict[str, int]:
+    """:func:`case_used` for every action at once (the modal shows the figure of whichever is chosen)."""
+    return {str(action): int(fen or 0) for action, fen in conn.execute(
+        "SELECT action, sum(amount_fen) FROM compensations WHERE case_id = ? AND status IN ('issued', 'approved') "
+        "GROUP BY action", (case_id,))}
+
+
 def offline_left(conn: sqlite3.Connection, policy: Policy, agent_id: str, now: datetime) -> tuple[int, str]:
     """What is left of the hub's offline allowance for this agent, and why it may be zero.
 

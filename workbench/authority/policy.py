@@ -17,7 +17,7 @@ import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from workbench.config import ConfigError
 from workbench.money import MoneyError, parse_yuan
@@ -344,7 +344,7 @@ def effective_policy(override: Path | str | None) -> Policy:
     return _cached(str(file), digest, lambda: load_policy(file))
 
 
-def _cached(key: str, stamp: str, load: Any) -> Policy:
+def _cached(key: str, stamp: str, load: Callable[[], Policy]) -> Policy:
     hit = _cache.get(key)
     if hit is not None and hit[0] == stamp:
         return hit[1]

@@ -73,9 +73,8 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def run_explain(args: argparse.Namespace) -> int:
-    from workbench.authority import decide, figures
     from workbench.cli import context_from
-    from workbench.services.compensation import current_policy, hub_configured
+    from workbench.services import compensation
 
     try:
         amount = parse_yuan(args.amount)
@@ -83,26 +82,19 @@ def run_explain(args: argparse.Namespace) -> int:
         print(str(exc), file=sys.stderr)
         return 2
     ctx = context_from(args, require_agent=True)
-    policy = current_policy(ctx)
-    conn, now = ctx.store.conn, ctx.clock.now()
-    case_row = conn.execute("SELECT * FROM cases WHERE id = ?", (args.case,)).fetchone()
-    if case_row is None:
+    try:  # the service's own counting and decision, so explain can never disagree with issue
+        policy, figs, decision = compensation.explain(ctx, args.case, args.action, amount, order_id=args.order)
+    except LookupError:
         print(f"{t('authority.cli.need_case')}: {args.case} ?", file=sys.stderr)
         return 2
-    case = dict(case_row)
-    agent = ctx.agent()
-    facts = figures.case_facts(conn, case, args.order)
-    figs = figures.figures_for(conn, policy, agent_id=ctx.agent_id, case_id=case["id"],
-                               customer_id=case["customer_id"], action=args.action, now=now, tz=ctx.tz,
-                               hub_configured=hub_configured(ctx))
-    decision = decide(policy, agent, args.action, amount, figs, facts, now, tz=ctx.tz)
     if getattr(args, "json", False):
         print(json.dumps({"decision": decision.to_dict(), "messages": decision.messages(),
                           "figures": figs.__dict__, "policy": policy.source}, ensure_ascii=False, indent=2))
         return 0
+    agent = ctx.agent()
     tier = policy.tier_for(agent)
     print(t("authority.cli.explain_head", agent=agent.get("name", ctx.agent_id), tier=decision.tier or "-",
-            action=t(f"authority.action.{args.action}"), amount=format_fen(amount), case=case["id"]))
+            action=t(f"authority.action.{args.action}"), amount=format_fen(amount), case=args.case))
     print(t("authority.cli.explain_outcome", outcome=decision.headline()))
     for message in decision.messages():
         print(f"  - {message}")

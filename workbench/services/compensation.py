@@ -31,7 +31,7 @@ from datetime import datetime
 from typing import Any
 
 from workbench import audit, changes
-from workbench.authority import Decision, Policy, decide
+from workbench.authority import CaseFacts, Decision, Figures, Policy, decide
 from workbench.authority import figures, request_context
 from workbench.authority.signals import abuse_signals, history as history_of
 from workbench.context import Context
@@ -113,17 +113,35 @@ def _audit(conn: Any, ctx: Context, verb: str, comp: dict[str, Any], policy: Pol
                  entity_id=comp["id"], data=data, at=at)
 
 
-def preview(ctx: Context, case_id: str, action: str, amount_fen: int, *, order_id: str | None = None) -> Decision:
-    """What :func:`issue` would decide right now (read-only: for the modal's live preview and explain)."""
+def _judge(conn: Any, ctx: Context, policy: Policy, case: dict[str, Any], agent: dict[str, Any], action: str,
+           amount_fen: int, order_id: str | None, now: datetime) -> tuple[CaseFacts, Figures, Decision]:
+    """Count the facts and figures for one agent-side decision on ``conn`` and decide (issue, preview, explain)."""
+    facts = figures.case_facts(conn, case, order_id)
+    figs = figures.figures_for(conn, policy, agent_id=agent["id"], case_id=case["id"], customer_id=case["customer_id"],
+                               action=action, now=now, tz=ctx.tz, hub_configured=hub_configured(ctx))
+    return facts, figs, decide(policy, agent, action, amount_fen, figs, facts, now, tz=ctx.tz)
+
+
+def explain(ctx: Context, case_id: str, action: str, amount_fen: int, *, order_id: str | None = None,
+            policy: Policy | None = None) -> tuple[Policy, Figures, Decision]:
+    """What :func:`issue` would decide right now, with the figures it counted (read-only).
+
+    ``policy`` lets a caller that already holds the policy in effect (the modal, per keystroke) skip
+    re-reading the file; :func:`issue` always decides again with the current one.
+    """
     _check_amount(amount_fen)
-    policy = current_policy(ctx)
+    policy = policy or current_policy(ctx)
     conn = ctx.store.conn
     case = _case(conn, case_id)
     agent = _agent(conn, ctx.agent_id)
-    facts = figures.case_facts(conn, case, order_id)
-    figs = figures.figures_for(conn, policy, agent_id=agent["id"], case_id=case_id, customer_id=case["customer_id"],
-                               action=action, now=ctx.clock.now(), tz=ctx.tz, hub_configured=hub_configured(ctx))
-    return decide(policy, agent, action, amount_fen, figs, facts, ctx.clock.now(), tz=ctx.tz)
+    _, figs, decision = _judge(conn, ctx, policy, case, agent, action, amount_fen, order_id, ctx.clock.now())
+    return policy, figs, decision
+
+
+def preview(ctx: Context, case_id: str, action: str, amount_fen: int, *, order_id: str | None = None,
+            policy: Policy | None = None) -> Decision:
+    """What :func:`issue` would decide right now (read-only: for the modal's live preview)."""
+    return explain(ctx, case_id, action, amount_fen, order_id=order_id, policy=policy)[2]
 
 
 def issue(ctx: Context, case_id: str, action: str, amount_fen: int, reason: str, *,
@@ -147,11 +165,7 @@ def issue(ctx: Context, case_id: str, action: str, amount_fen: int, reason: str,
             owner = conn.execute("SELECT customer_id FROM orders WHERE id = ?", (order_id,)).fetchone()
             if owner is None or owner[0] != case["customer_id"]:
                 raise AuthorityError("order_mismatch", order=order_id)
-        facts = figures.case_facts(conn, case, order_id)
-        figs = figures.figures_for(conn, policy, agent_id=agent["id"], case_id=case_id,
-                                   customer_id=case["customer_id"], action=action, now=now, tz=ctx.tz,
-                                   hub_configured=hub_configured(ctx))
-        decision = decide(policy, agent, action, amount_fen, figs, facts, now, tz=ctx.tz)
+        facts, figs, decision = _judge(conn, ctx, policy, case, agent, action, amount_fen, order_id, now)
         stamp = to_db(now)
         comp: dict[str, Any] = {
             "id": new_id("cp"), "case_id": case_id, "customer_id": case["customer_id"], "order_id": facts.order_id,
@@ -288,6 +302,6 @@ def cancel(ctx: Context, comp_id: str, note: str = "") -> Result:
 
 __all__ = [
     "AuthorityError", "Result", "approve", "approve_many", "authority_summary", "cancel", "current_policy",
-    "customer_history", "hub_configured", "issue", "mark_decisions_seen", "modal_info", "my_requests",
+    "customer_history", "explain", "hub_configured", "issue", "mark_decisions_seen", "modal_info", "my_requests",
     "pending", "preview", "reject", "request_approval", "signals", "unseen_decisions",
 ]

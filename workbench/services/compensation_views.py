@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from workbench.authority import Policy, PolicyError, Tier, effective_policy
@@ -46,8 +47,13 @@ def signals(ctx: Context, customer_id: str, order_id: str | None = None, agent_i
 
 @dataclass
 class ModalInfo:
-    """Everything the compensation modal shows besides the live decision."""
+    """Everything the compensation modal shows besides the live decision.
 
+    ``policy`` is the policy the figures were read with; the modal hands it back to the live preview
+    so a keystroke does not re-read the policy file (the submit decides again with the current one).
+    """
+
+    policy: Policy
     case: dict[str, Any]
     customer: dict[str, Any]
     order: dict[str, Any] | None
@@ -95,13 +101,13 @@ def modal_info(ctx: Context, case_id: str) -> ModalInfo:
     left, state = (figures.offline_left(conn, policy, ctx.agent_id, now) if hub_configured(ctx)
                    else (None, "ok"))
     return ModalInfo(
-        case=case, customer=customer, order=order, tier=tier, policy_version=policy.version,
+        policy=policy, case=case, customer=customer, order=order, tier=tier, policy_version=policy.version,
         budget_fen=tier.daily_budget_fen if tier else 0,
         budget_used_fen=figures.agent_day_used(conn, policy, ctx.agent_id, now, ctx.tz),
         offline_left_fen=left, offline_state=state,
         history=history_of(conn, case["customer_id"], now),
         signals=abuse_signals(conn, policy, case["customer_id"], case["order_id"], ctx.agent_id, now),
-        case_used_fen={a: figures.case_used(conn, case_id, a) for a in policy.actions},
+        case_used_fen=figures.case_used_by_action(conn, case_id),
         default_amounts_fen=defaults,
     )
 
@@ -179,8 +185,6 @@ def pending(ctx: Context) -> list[dict[str, Any]]:
 
 def my_requests(ctx: Context, agent_id: str | None = None, days: int = 14) -> list[dict[str, Any]]:
     """One agent's requests of the last ``days`` (pending and decided), newest first."""
-    from datetime import timedelta
-
     since = to_db(ctx.clock.now() - timedelta(days=days))
     rows = ctx.store.query(_LIST_SQL + "WHERE c.agent_id = ? AND c.created_at >= ? AND c.status IN "
                            "('requested', 'approved', 'rejected', 'cancelled') ORDER BY c.created_at DESC",
@@ -203,8 +207,6 @@ def unseen_decisions(ctx: Context, agent_id: str | None = None) -> list[dict[str
     Seen ids, not a "seen until" time, are remembered: a decision made earlier on another device and
     pulled later by sync must still be announced.
     """
-    from datetime import timedelta
-
     agent_id = agent_id or ctx.agent_id
     since = to_db(ctx.clock.now() - timedelta(days=DECISION_DAYS))
     seen = set(_seen(ctx, agent_id))

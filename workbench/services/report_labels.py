@@ -10,16 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from workbench.authority.policy import ACTIONS
 from workbench.i18n import t
 from workbench.money import format_fen
 from workbench.sanitize import one_line
 from workbench.services.reports import UNASSIGNED, AgentFigures, Period, Report, pct
-
-INTENTS = ("where_is_order", "delivery_problem", "damaged_item", "wrong_or_missing_item", "size_or_exchange",
-           "return_refund_request", "refund_status", "warranty_repair", "product_usage", "invoice", "price_promo",
-           "order_change", "complaint", "other")
-ACTIONS = ("coupon", "partial_refund", "full_refund", "reship", "exchange", "return_shipping", "goodwill_payment",
-           "repair_visit")
+from workbench.triage.model import INTENTS
 
 
 def pct_text(value: float | None) -> str:
@@ -55,7 +51,8 @@ def intent_text(intent: str) -> str:
 
 
 def action_text(action: str) -> str:
-    return t(f"reports.action.{action}") if action in ACTIONS else one_line(action, 24)
+    """The compensation kind in the same words the modal and the approvals screen use."""
+    return t(f"authority.action.{action}") if action in ACTIONS else one_line(action, 24)
 
 
 @dataclass(frozen=True)
