@@ -28,6 +28,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench._common import pct  # noqa: E402
 from workbench.clock import FrozenClock  # noqa: E402
 from workbench.context import Context, open_context  # noqa: E402
 from workbench.demo.agents import seed_agents  # noqa: E402
@@ -85,11 +86,6 @@ def timed(fn: Callable[[], Any], repeat: int) -> list[float]:
     return out
 
 
-def p(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(int(q * len(ordered)), len(ordered) - 1)]
-
-
 def capture(ctx: Context, fn: Callable[[], Any]) -> list[str]:
     """The SQL statements ``fn`` runs, with parameters expanded (to replay on a raw connection)."""
     statements: list[str] = []
@@ -130,7 +126,7 @@ def run_queries(ctx: Context, repeat: int) -> list[tuple[str, float, float, floa
         statements = capture(ctx, fn)
         ours = timed(fn, repeat)
         base = timed(lambda: [raw.execute(s).fetchall() for s in statements], repeat)
-        results.append((name, p(ours, 0.5), p(ours, 0.99), p(base, 0.5), p(base, 0.99)))
+        results.append((name, pct(ours, 50), pct(ours, 99), pct(base, 50), pct(base, 99)))
     raw.close()
     return results
 
@@ -179,7 +175,7 @@ def run_ui(ctx: Context, repeat: int) -> list[tuple[str, float, float, float, fl
     for name, text in (("screen: open board (first page)", ""), ("screen: type a filter", "确认")):
         ours = [asyncio.run(ui_open(ctx, False, text)) for _ in range(repeat)]
         base = [asyncio.run(ui_open(ctx, True, text)) for _ in range(repeat)]
-        out.append((name, p(ours, 0.5), p(ours, 0.99), p(base, 0.5), p(base, 0.99)))
+        out.append((name, pct(ours, 50), pct(ours, 99), pct(base, 50), pct(base, 99)))
     return out
 
 

@@ -13,6 +13,7 @@ from screens.followup_format import STATUS_STYLE
 from workbench.i18n import t
 from workbench.services.followup_model import KINDS
 
+NARROW_BELOW = 110  # terminal width under which both tables use their narrow layout
 # (column, width below NARROW_BELOW, width above; 0 = hidden, None = the rest). The status and kind columns
 # also grow to their longest label in the current language (capped), and every header fits.
 COLUMNS = (("sel", 2, 2), ("status", 6, 6), ("due", 11, 11), ("kind", 8, 10), ("owner", 6, 6), ("case", 0, 24),

@@ -15,6 +15,7 @@ from rich.text import Text
 from workbench import sanitize
 from workbench.dateparse import ParsedTime, humanize_delta, preview
 from workbench.i18n import t
+from workbench.services.followup_triggers import TRIGGER_TYPES
 from workbench.services.followups import Plan
 from workbench.timefmt import from_db, local
 
@@ -57,13 +58,16 @@ def case_cell(row: dict[str, Any], limit: int = 24) -> Text:
     return text
 
 
-def trigger_text(raw: str | None) -> str:
-    """'签收后 3 天 · 物流若停滞则提前' for a stored trigger ('' when the follow-up is time-based)."""
-    try:
-        trigger = json.loads(raw or "{}")
-    except json.JSONDecodeError:
-        return ""
-    if not isinstance(trigger, dict) or trigger.get("type") not in ("after_delivery", "stalled"):
+def trigger_text(raw: str | dict[str, Any] | None) -> str:
+    """'签收后 3 天 · 物流若停滞则提前' for a trigger, stored JSON or a plan's dict ('' when time-based)."""
+    if isinstance(raw, dict):
+        trigger: Any = raw
+    else:
+        try:
+            trigger = json.loads(raw or "{}")
+        except json.JSONDecodeError:
+            return ""
+    if not isinstance(trigger, dict) or trigger.get("type") not in TRIGGER_TYPES:
         return ""
     if trigger["type"] == "after_delivery":
         text = t("followups.trigger.after_delivery", days=trigger.get("days", 0))
@@ -84,6 +88,6 @@ def plan_text(plan: Plan, now: datetime, tz: str) -> Text:
         due = ParsedTime("", plan.due_at, local(plan.due_at, tz), plan.due_at < now)
         line = preview(due, now, tz)
         if plan.trigger:
-            line += " · " + trigger_text(json.dumps(plan.trigger))
+            line += " · " + trigger_text(plan.trigger)
     style = "bold yellow" if plan.due_at < now else "green"
     return Text("→ " + line, style=style)

@@ -9,7 +9,6 @@ The write runs in a thread worker; the modal dismisses with the stored row (a di
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from rich.text import Text
 from textual import on, work
@@ -25,7 +24,7 @@ from workbench.context import Context
 from workbench.dateparse import DateParseError
 from workbench.i18n import t
 from workbench.services import followups
-from workbench.services.followup_model import KINDS, FollowUpError, case_guard
+from workbench.services.followup_model import KINDS, NOTE_LIMIT, FollowUpError, case_guard, past_error
 from workbench.store import StoreError
 from workbench.timefmt import short_local
 
@@ -87,7 +86,7 @@ class FollowUpModal(ModalScreen[dict[str, Any] | None]):
             with Horizontal(classes="fu-row"):
                 yield Label(t("followups.ui.note"), classes="fu-label")
                 yield Input(self.initial_note, placeholder=t("followups.ui.note_placeholder"), compact=True,
-                            max_length=2000, id="fu-note")
+                            max_length=NOTE_LIMIT, id="fu-note")
             yield Static(id="fu-message")
             with Horizontal(id="fu-buttons"):
                 yield Button(t("followups.ui.save"), variant="primary", compact=True, id="fu-save", disabled=True)
@@ -102,16 +101,15 @@ class FollowUpModal(ModalScreen[dict[str, Any] | None]):
 
     @work(thread=True, exclusive=True, group="fu-info")
     def load_info(self) -> None:
-        agents = [(r["id"], r["name"]) for r in self.ctx.store.query(
-            "SELECT id, name FROM agents WHERE active = 1 ORDER BY role, id")]
+        agents: list[tuple[str, str]] = []
         try:
+            agents = [(r["id"], r["name"]) for r in self.ctx.store.query(
+                "SELECT id, name FROM agents WHERE active = 1 ORDER BY role, id")]
             case = case_guard(self.ctx.store.conn, self.case_id)
             case["customer_name"] = self.ctx.store.scalar("SELECT name FROM customers WHERE id = ?",
                                                           (case["customer_id"],))
             self.post_message(InfoLoaded(case, agents))
-        except FollowUpError as exc:
-            self.post_message(InfoLoaded(None, agents, str(exc)))
-        except StoreError as exc:
+        except (FollowUpError, StoreError) as exc:
             self.post_message(InfoLoaded(None, agents, str(exc)))
 
     @on(InfoLoaded)
@@ -176,9 +174,8 @@ class FollowUpModal(ModalScreen[dict[str, Any] | None]):
             return
         if self.plan.due_at < self.ctx.clock.now() and not self.plan.trigger_spec and not self.confirm_past:
             self.confirm_past = True
-            local = self.plan.due_at.astimezone(ZoneInfo(self.ctx.tz))
             self.query_one("#fu-message", Static).update(
-                Text(t("followups.error.past", when=f"{local:%m-%d %H:%M}"), style="bold yellow"))
+                Text(str(past_error(self.plan.due_at, self.ctx.tz)), style="bold yellow"))
             self.query_one("#fu-save", Button).label = t("followups.ui.save_anyway")
             return
         owner = self.query_one("#fu-owner", Select).value

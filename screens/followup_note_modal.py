@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from workbench.i18n import t
+from workbench.services.followup_model import NOTE_LIMIT
 
 
 class NoteModal(ModalScreen[str | None]):
@@ -26,7 +27,7 @@ class NoteModal(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="nm-dialog"):
             yield Static(Text(self.prompt), id="nm-prompt")
-            yield Input(placeholder=self.placeholder, max_length=2000, compact=True, id="nm-text")
+            yield Input(placeholder=self.placeholder, max_length=NOTE_LIMIT, compact=True, id="nm-text")
             yield Static(id="nm-error")
             with Horizontal(id="nm-buttons"):
                 yield Button(t("followups.ui.confirm"), variant="primary", compact=True, id="nm-ok")

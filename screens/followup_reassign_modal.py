@@ -20,10 +20,9 @@ class ReassignModal(ModalScreen[str | None]):
     CSS_PATH = "followup_reassign_modal.tcss"
     BINDINGS = [Binding("escape", "cancel", t("followups.ui.cancel"), id="followups.reassign_cancel")]
 
-    def __init__(self, agents: list[tuple[str, str, str]], count: int, exclude: str | None = None) -> None:
+    def __init__(self, agents: list[tuple[str, str, str]], count: int) -> None:
         super().__init__()
-        self.agents = [a for a in agents if a[0] != exclude]
-        self.count = count
+        self.agents, self.count = agents, count
 
     def compose(self) -> ComposeResult:
         with Vertical(id="ra-dialog"):

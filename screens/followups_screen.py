@@ -19,7 +19,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Select, Static, Tab, Tabs
 
-from screens.followup_columns import COLUMNS, fit, label_width
+from screens.followup_columns import COLUMNS, NARROW_BELOW, fit, label_width
 from screens.followup_format import case_cell, due_text, status_text, trigger_text, untrusted
 from workbench import sla
 from workbench.context import Context
@@ -31,8 +31,8 @@ from workbench.store import StoreError
 
 AGENT_VIEWS = ("due", "today", "upcoming", "open", "closed")
 LEAD_VIEWS = ("overdue", "today", "upcoming", "open", "agents", "closed")
-NARROW_BELOW = 110
-SORTS = ("due", "due_desc", "owner")
+
+
 class PageLoaded(Message):
     def __init__(self, query: board.BoardQuery, offset: int, rows: list[dict[str, Any]], total: int,
                  summary: list[dict[str, Any]] | None) -> None:
@@ -273,7 +273,7 @@ class FollowUpsScreen(Screen[None]):
             self.action_reload()
 
     def action_cycle_sort(self) -> None:
-        sorts = SORTS if self.is_lead else SORTS[:2]
+        sorts = board.SORTS if self.is_lead else board.SORTS[:2]  # only a lead sees other owners
         current = sorts.index(self.query_state.sort) if self.query_state.sort in sorts else 0
         self._set_query(sort=sorts[(current + 1) % len(sorts)])
 

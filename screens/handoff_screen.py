@@ -8,6 +8,7 @@ per tick). Ctrl+S moves all of it to the chosen colleague in one transaction
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from rich.text import Text
@@ -19,7 +20,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Static
 
-from screens.followup_columns import fit
+from screens.followup_columns import NARROW_BELOW, fit
 from screens.followup_format import case_cell, due_text, status_text, untrusted
 from workbench import sla
 from workbench.context import Context
@@ -30,15 +31,15 @@ from workbench.services.followup_model import FollowUpError
 from workbench.store import StoreError
 
 SECTIONS = ("followups", "promised", "approvals", "sla_risk")
-NARROW_BELOW = 110
 # Cell budgets (terminal cells, CJK double width) per column: (below NARROW_BELOW, above).
 BUDGET = {"case": (14, 36), "customer": (8, 10), "note": (12, 40), "reason": (12, 30), "kind": (12, 18)}
 SLA_STYLE = {"breached": "bold red", "due_soon": "bold yellow", "ok": "", "none": "dim"}
 
 
 class ItemsLoaded(Message):
-    def __init__(self, items: handoff.OpenItems | None, agents: list[tuple[str, str, str]], error: str = "") -> None:
-        self.items, self.agents, self.error = items, agents, error
+    def __init__(self, items: handoff.OpenItems | None, agents: list[tuple[str, str, str]], is_lead: bool,
+                 error: str = "") -> None:
+        self.items, self.agents, self.is_lead, self.error = items, agents, is_lead, error
         super().__init__()
 
 
@@ -105,20 +106,23 @@ class HandoffScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="ho-load")
     def _load(self, agent_id: str) -> None:
-        agents = [(r["id"], r["name"], r["role"]) for r in self.ctx.store.query(
-            "SELECT id, name, role FROM agents WHERE active = 1 ORDER BY role, id")]
-        try:
-            self.post_message(ItemsLoaded(handoff.open_items(self.ctx, agent_id), agents))
+        agents: list[tuple[str, str, str]] = []
+        is_lead = False
+        try:  # every read here, off the UI thread
+            is_lead = self.ctx.agent().get("role") == "lead"
+            agents = [(r["id"], r["name"], r["role"]) for r in self.ctx.store.query(
+                "SELECT id, name, role FROM agents WHERE active = 1 ORDER BY role, id")]
+            self.post_message(ItemsLoaded(handoff.open_items(self.ctx, agent_id), agents, is_lead))
         except (FollowUpError, StoreError) as exc:
-            self.post_message(ItemsLoaded(None, agents, str(exc)))
+            self.post_message(ItemsLoaded(None, agents, is_lead, str(exc)))
 
     @on(ItemsLoaded)
     def _loaded(self, message: ItemsLoaded) -> None:
-        me = self.ctx.agent()
         chooser = self.query_one("#ho-agent", Select)
-        allowed = message.agents if me.get("role") == "lead" else [a for a in message.agents if a[0] == me.get("id")]
+        allowed = message.agents if message.is_lead else [a for a in message.agents if a[0] == self.ctx.agent_id]
         with self.prevent(Select.Changed):
-            chooser.set_options([(f"{name} ({agent_id})", agent_id) for agent_id, name, _ in allowed])
+            if allowed:  # the chooser cannot be blank: with no rows (read failed) keep what it shows
+                chooser.set_options([(f"{name} ({agent_id})", agent_id) for agent_id, name, _ in allowed])
             if any(a[0] == self.agent_id for a in allowed):
                 chooser.value = self.agent_id
             chooser.mutate_reactive(Select.value)  # same id as before: still show the name, not the id
@@ -173,21 +177,22 @@ class HandoffScreen(Screen[None]):
         risk.clear()
         for row in self.items.sla_risk:
             kind = t(f"followups.sla_kind.{row['sla_kind']}")  # a team's own SLA kind has no label: show its id
-            risk.add_row(self._countdown(row), cut(untrusted(f"{row['id']} {row['subject']}", 40), "case"),
+            risk.add_row(self._countdown(row, now), cut(untrusted(f"{row['id']} {row['subject']}", 40), "case"),
                          cut(untrusted(row.get("customer_name"), 20), "customer"),
                          untrusted(row["sla_kind"] if kind.startswith("followups.") else kind, 16), key=row["id"])
 
-    def _countdown(self, row: dict[str, Any]) -> Text:
-        tick = sla.countdown(row["sla_due_at"], self.ctx.clock.now())
+    @staticmethod
+    def _countdown(row: dict[str, Any], now: datetime) -> Text:
+        tick = sla.countdown(row["sla_due_at"], now)
         return Text(tick.text or "-", style=SLA_STYLE.get(tick.state, ""))
 
     def _tick(self) -> None:
         """Every second: recompute countdowns from the loaded due times (pure, no database)."""
         if self.items is None:
             return
-        table = self.query_one("#ho-sla_risk", DataTable)
+        table, now = self.query_one("#ho-sla_risk", DataTable), self.ctx.clock.now()
         for row in self.items.sla_risk:
-            table.update_cell(row["id"], "countdown", self._countdown(row))
+            table.update_cell(row["id"], "countdown", self._countdown(row, now))
 
     @on(Select.Changed, "#ho-agent")
     def _agent_changed(self, event: Select.Changed) -> None:

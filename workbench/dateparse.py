@@ -45,9 +45,9 @@ _PERIODS = {
 # day word -> (offset in days, period or None)
 _DAY_WORDS = {
     "大后天": (3, None), "后天": (2, None), "明天": (1, None), "明日": (1, None), "今天": (0, None),
-    "今日": (0, None), "昨天": (-1, None), "yesterday": (-1, None), "今晚": (0, "晚上"), "今早": (0, "早上"), "明早": (1, "早上"), "明晨": (1, "早上"),
-    "明晚": (1, "晚上"), "day after tomorrow": (2, None), "tomorrow": (1, None), "tmrw": (1, None),
-    "tmr": (1, None), "today": (0, None), "tonight": (0, "evening"),
+    "今日": (0, None), "昨天": (-1, None), "yesterday": (-1, None), "今晚": (0, "晚上"), "今早": (0, "早上"),
+    "明早": (1, "早上"), "明晨": (1, "早上"), "明晚": (1, "晚上"), "day after tomorrow": (2, None),
+    "tomorrow": (1, None), "tmrw": (1, None), "tmr": (1, None), "today": (0, None), "tonight": (0, "evening"),
 }
 _CN_WEEKDAY = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "七": 6,
                "1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6}
@@ -81,7 +81,6 @@ class DateParseError(ValueError):
 
     def __init__(self, text: str, code: str, lang: str | None = None, **fields: object):
         self.text, self.code, self.fields = text, code, fields
-        self.examples = EXAMPLES
         super().__init__(message(code, text, lang, **fields))
 
 

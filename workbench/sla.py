@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from workbench.config import ConfigError
 from workbench.context import Context
 from workbench.dateparse import resolve_local
+from workbench.timefmt import countdown as format_countdown
 from workbench.timefmt import from_db, to_db
 
 KINDS = ("general", "after_sales", "urgent_complaint", "vip")
@@ -243,7 +244,7 @@ def due_moment(text: str | None) -> datetime | None:
 
 def remaining_seconds(due_at: datetime | str | None, now: datetime) -> float | None:
     """Seconds until ``due_at`` (negative once breached); None when the case has no SLA."""
-    due = due_moment(due_at) if isinstance(due_at, str) or due_at is None else due_at
+    due = _due(due_at)
     return None if due is None else (due - now).total_seconds()
 
 
@@ -256,10 +257,14 @@ def is_met(pol: SlaPolicy, case: dict[str, Any]) -> tuple[bool, datetime | None]
     return case.get("stage") in RESOLVED_STAGES or case.get("status") == "closed", None
 
 
+def _due(due_at: datetime | str | None) -> datetime | None:
+    return due_moment(due_at) if isinstance(due_at, str) or due_at is None else due_at
+
+
 def breach_state(due_at: datetime | str | None, now: datetime, met: bool = False,
                  met_at: datetime | None = None, due_soon_seconds: int = 120) -> str:
     """none | ok | due_soon | breached | met | met_late — the colour of a queue row."""
-    due = due_moment(due_at) if isinstance(due_at, str) or due_at is None else due_at
+    due = _due(due_at)
     if due is None:
         return "none"
     if met:
@@ -280,12 +285,28 @@ class Countdown:
 def countdown(due_at: datetime | str | None, now: datetime, met: bool = False, met_at: datetime | None = None,
               due_soon_seconds: int = 120) -> Countdown:
     """Everything a queue cell needs for one tick, without touching the database."""
-    from workbench.timefmt import countdown as fmt
-
-    left = remaining_seconds(due_at, now)
-    state = breach_state(due_at, now, met, met_at, due_soon_seconds)
-    text = "" if left is None or state in ("met", "met_late") else fmt(left)
+    due = _due(due_at)  # resolved once: the queue calls this per visible row every second
+    left = remaining_seconds(due, now)
+    state = breach_state(due, now, met, met_at, due_soon_seconds)
+    text = "" if left is None or state in ("met", "met_late") else format_countdown(left)
     return Countdown(left, state, text)
+
+
+def unmet_sql(pol: SlaPolicy) -> tuple[str, list[str]]:
+    """SQL condition on cases ``c``: the SLA target is not met yet, with its parameters.
+
+    First-response kinds wait for the first reply; resolution-path kinds (VIP) for 解决/闭环. The header
+    figure and the shift hand-off both use it, so "breaching" means the same thing everywhere.
+    """
+    path_kinds = _path_kinds(pol)
+    marks = ", ".join("?" for _ in path_kinds)
+    stages = ", ".join(f"'{stage}'" for stage in RESOLVED_STAGES)
+    return (f"((c.sla_kind NOT IN ({marks}) AND c.first_response_at IS NULL) "
+            f"OR (c.sla_kind IN ({marks}) AND c.stage NOT IN ({stages})))", [*path_kinds, *path_kinds])
+
+
+def _path_kinds(pol: SlaPolicy) -> list[str]:
+    return [k for k, v in pol.targets.items() if v.target == "resolution_path"] or ["-"]
 
 
 def breaches_by_agent(ctx: Context, since: datetime | None = None) -> list[dict[str, Any]]:
@@ -297,22 +318,21 @@ def breaches_by_agent(ctx: Context, since: datetime | None = None) -> list[dict[
     """
     pol, now = policy(ctx), ctx.clock.now()
     if since is None:
-        local = now.astimezone(pol.zone(ctx.tz))
-        since = resolve_local(local.date(), 0, 0, pol.zone(ctx.tz))[0]
-    path_kinds = [k for k, v in pol.targets.items() if v.target == "resolution_path"] or ["-"]
+        zone = pol.zone(ctx.tz)
+        since = resolve_local(now.astimezone(zone).date(), 0, 0, zone)[0]
+    path_kinds = _path_kinds(pol)
     marks = ", ".join("?" for _ in path_kinds)
+    unmet, unmet_params = unmet_sql(pol)
     rows = ctx.store.query(
         f"""SELECT a.id AS agent_id, a.name, a.role,
                coalesce(sum(CASE WHEN c.sla_kind NOT IN ({marks}) AND c.first_response_at > c.sla_due_at
                                  AND c.opened_at >= ? THEN 1 ELSE 0 END), 0) AS late,
-               coalesce(sum(CASE WHEN c.status != 'closed' AND c.sla_due_at < ? AND (
-                    (c.sla_kind NOT IN ({marks}) AND c.first_response_at IS NULL)
-                    OR (c.sla_kind IN ({marks}) AND c.stage NOT IN ('resolve', 'close'))) THEN 1 ELSE 0 END), 0)
-                 AS breaching
+               coalesce(sum(CASE WHEN c.status != 'closed' AND c.sla_due_at < ? AND {unmet}
+                            THEN 1 ELSE 0 END), 0) AS breaching
             FROM agents a LEFT JOIN cases c ON c.assignee_id = a.id
                  AND (c.status != 'closed' OR c.opened_at >= ?) AND c.sla_due_at IS NOT NULL
             WHERE a.active = 1 GROUP BY a.id ORDER BY a.id""",
-        (*path_kinds, to_db(since), to_db(now), *path_kinds, *path_kinds, to_db(since)),
+        (*path_kinds, to_db(since), to_db(now), *unmet_params, to_db(since)),
     )
     return [dict(r, total=r["late"] + r["breaching"]) for r in rows]
 

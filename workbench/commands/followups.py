@@ -17,6 +17,7 @@ from typing import Any
 
 from workbench import sanitize
 from workbench.i18n import t
+from workbench.timefmt import short_local
 
 VIEW_FLAGS = ("due", "overdue", "today", "upcoming")
 
@@ -54,8 +55,6 @@ def _pad(text: str, width: int) -> str:
 
 
 def _row_out(row: dict[str, Any], tz: str) -> dict[str, Any]:
-    from workbench.timefmt import short_local
-
     try:
         trigger = json.loads(row.get("trigger") or "{}")
     except json.JSONDecodeError:
@@ -119,10 +118,8 @@ def run_add(args: argparse.Namespace) -> int:
         print(str(exc), file=sys.stderr)
         return 2
     if getattr(args, "json", False):
-        print(json.dumps({k: v for k, v in row.items()}, ensure_ascii=False, indent=2))
+        print(json.dumps(row, ensure_ascii=False, indent=2))
     else:
-        from workbench.timefmt import short_local
-
         print(t("followups.cli.added", id=row["id"], due=short_local(row["due_at"], ctx.tz, "%Y-%m-%d %H:%M"),
                 owner=row["owner_id"]))
         for warning in row["warnings"]:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from workbench.context import Context
 from workbench.dateparse import resolve_local
 from workbench.services.followup_model import KINDS, OPEN_SQL, grace
-from workbench.services.followups import _CASE_SELECT, decorate
+from workbench.services.followups import CASE_SELECT, decorate
 from workbench.timefmt import to_db
 
 VIEWS = ("due", "overdue", "today", "upcoming", "open", "closed")
@@ -132,7 +132,7 @@ def page(ctx: Context, query: BoardQuery, offset: int = 0, limit: int = PAGE_SIZ
     if not ids:
         return []
     marks = ", ".join("?" for _ in ids)
-    rows = {r["id"]: r for r in ctx.store.query(_CASE_SELECT + f"WHERE f.id IN ({marks})", ids)}
+    rows = {r["id"]: r for r in ctx.store.query(CASE_SELECT + f"WHERE f.id IN ({marks})", ids)}
     return decorate(ctx, [rows[i] for i in ids if i in rows])
 
 
@@ -144,6 +144,7 @@ def matching_ids(ctx: Context, query: BoardQuery, limit: int = 5000) -> list[str
 def summary(ctx: Context) -> list[dict[str, Any]]:
     """Per active agent: overdue, due now, later today, upcoming and open totals (the "by agent" view)."""
     now = ctx.clock.now()
+    overdue_before, due_now, end = to_db(now - grace(ctx)), to_db(now), to_db(end_of_today(ctx, now))
     rows = ctx.store.query(
         f"""SELECT a.id AS agent_id, a.name, a.role, a.tier,
                    coalesce(sum(f.due_at < ?), 0) AS overdue,
@@ -153,6 +154,5 @@ def summary(ctx: Context) -> list[dict[str, Any]]:
                    count(f.status) AS open
             FROM agents a LEFT JOIN follow_ups f ON f.owner_id = a.id AND f.{OPEN_SQL}
             WHERE a.active = 1 GROUP BY a.id ORDER BY overdue DESC, a.id""",
-        (to_db(now - grace(ctx)), to_db(now - grace(ctx)), to_db(now), to_db(now),
-         to_db(end_of_today(ctx, now)), to_db(end_of_today(ctx, now))))
+        (overdue_before, overdue_before, due_now, due_now, end, end))
     return [dict(r, due_today=r["due"] + r["today"]) for r in rows]

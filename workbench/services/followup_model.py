@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from workbench import changes
+from workbench import changes, sla
 from workbench.context import Context
 from workbench.i18n import t
 from workbench.ids import new_id
-from workbench.timefmt import from_db, to_db
+from workbench.timefmt import from_db, local, to_db
 
 KINDS = ("call_back", "check_delivery", "check_satisfaction", "confirm_refund", "promised_action")
 STATUSES = ("scheduled", "due", "done", "cancelled")
@@ -60,9 +60,12 @@ class BulkResult:
 
 def grace(ctx: Context) -> timedelta:
     """How long a due follow-up may wait before it counts as overdue (``sla_policy.toml``)."""
-    from workbench import sla
-
     return timedelta(minutes=sla.policy(ctx).followup_overdue_minutes)
+
+
+def past_error(due: datetime, tz: str, lang: str | None = None) -> FollowUpError:
+    """The "that time has already passed" refusal, naming the time as the agent sees it (shop timezone)."""
+    return FollowUpError("past", lang, when=f"{local(due, tz):%m-%d %H:%M}")
 
 
 def display_status(row: Mapping[str, Any], now: datetime, grace_period: timedelta) -> str:

@@ -80,12 +80,18 @@ def order_shipments(conn: sqlite3.Connection, order_id: str) -> list[str]:
         "ORDER BY coalesce(shipped_at, updated_at) DESC, id DESC", (order_id,))]
 
 
-def pick_shipment(conn: sqlite3.Connection, trigger: dict[str, Any]) -> str | None:
-    """The shipment a trigger follows: its bound one, else the newest (not already known, for 'next')."""
+def pick_shipment(conn: sqlite3.Connection, trigger: dict[str, Any],
+                  shipments: list[str] | None = None) -> str | None:
+    """The shipment a trigger follows: its bound one, else the newest (not already known, for 'next').
+
+    ``shipments`` is :func:`order_shipments` of the trigger's order when the caller already read it.
+    """
     if trigger.get("shipment_id"):
         return str(trigger["shipment_id"])
     known = set(trigger.get("known_shipments") or []) if trigger.get("wait_for") == "next" else set()
-    for shipment_id in order_shipments(conn, trigger["order_id"]):
+    if shipments is None:
+        shipments = order_shipments(conn, trigger["order_id"])
+    for shipment_id in shipments:
         if shipment_id not in known:
             return shipment_id
     return None
@@ -149,7 +155,7 @@ def build(conn: sqlite3.Connection, ctx: Context, kind: str, order_id: str | Non
         if hours is not None and not 1 <= float(hours) <= 24 * 60:
             raise FollowUpError("bad_trigger", lang, kind=f"hours={hours}", known="1-1440")
         trigger["hours"] = hours
-    shipment_id = pick_shipment(conn, trigger)
+    shipment_id = pick_shipment(conn, trigger, known)
     trigger["shipment_id"] = shipment_id
     facts = shipment_facts(conn, ctx, shipment_id) if shipment_id else None
     outcome = evaluate(trigger, facts, ctx.tz, now)
@@ -174,6 +180,9 @@ def on_shipment_events(ctx: Context, shipment_id: str) -> list[dict[str, Any]]:
         rows = conn.execute(
             f"SELECT * FROM follow_ups WHERE trigger != '{{}}' AND json_extract(trigger, '$.order_id') = ? "
             f"AND {OPEN_SQL} ORDER BY id", (ship["order_id"],)).fetchall()
+        # Read once for all rows: the order's shipments and this shipment's facts are the same for each.
+        shipments = order_shipments(conn, ship["order_id"]) if rows else []
+        facts: Facts | None = None
         for row in rows:
             try:
                 trigger = json.loads(row["trigger"])
@@ -181,10 +190,9 @@ def on_shipment_events(ctx: Context, shipment_id: str) -> list[dict[str, Any]]:
                 continue  # a hand-edited or foreign trigger: leave the row as it is
             if trigger.get("type") not in TRIGGER_TYPES:
                 continue
-            chosen = pick_shipment(conn, trigger)
-            if chosen != shipment_id:
+            if pick_shipment(conn, trigger, shipments) != shipment_id:
                 continue
-            facts = shipment_facts(conn, ctx, shipment_id)
+            facts = facts or shipment_facts(conn, ctx, shipment_id)
             outcome = evaluate(trigger, facts, ctx.tz, from_db(row["created_at"]))
             result = _apply(conn, ctx, dict(row), trigger, shipment_id, outcome, now)
             if result is not None:
@@ -194,18 +202,18 @@ def on_shipment_events(ctx: Context, shipment_id: str) -> list[dict[str, Any]]:
 
 def _apply(conn: sqlite3.Connection, ctx: Context, row: dict[str, Any], trigger: dict[str, Any],
            shipment_id: str, outcome: Outcome, now: datetime) -> dict[str, Any] | None:
-    new_trigger = {**trigger, "shipment_id": shipment_id, "basis": outcome.basis}
+    new_trigger = dump_trigger({**trigger, "shipment_id": shipment_id, "basis": outcome.basis})
     detail = {"shipment_id": shipment_id, "basis": outcome.basis}
     if outcome.cancel:
-        values: dict[str, Any] = {"status": "cancelled", "trigger": dump_trigger(new_trigger), "done_at": to_db(now),
+        values: dict[str, Any] = {"status": "cancelled", "trigger": new_trigger, "done_at": to_db(now),
                                   "done_note": outcome.cancel}
         return apply_change(conn, ctx, row, values, "cancelled", {**detail, "reason": outcome.cancel}, SYSTEM)
     values = {}
     due = to_db(outcome.due_at)
     if due != row["due_at"]:
         values["due_at"] = due
-    if dump_trigger(new_trigger) != row["trigger"]:
-        values["trigger"] = dump_trigger(new_trigger)
+    if new_trigger != row["trigger"]:
+        values["trigger"] = new_trigger
     if row["status"] == "due" and outcome.due_at > now:
         values["status"] = "scheduled"
     if not values:
@@ -215,4 +223,5 @@ def _apply(conn: sqlite3.Connection, ctx: Context, row: dict[str, Any], trigger:
 
 
 def dump_trigger(trigger: dict[str, Any]) -> str:
+    """Canonical JSON (sorted keys), so comparing with the stored text detects real changes only."""
     return json.dumps(trigger, ensure_ascii=False, sort_keys=True)

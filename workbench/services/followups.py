@@ -26,7 +26,7 @@ from workbench.ids import new_id
 from workbench.services import followup_triggers as triggers
 from workbench.services.followup_model import (
     KINDS, NOTE_LIMIT, OPEN_SQL, SYSTEM, TERMINAL, BulkResult, FollowUpError, agent_row, apply_change,
-    case_guard, display_status, fetch, grace, insert_new, may_change, merged_into,
+    case_guard, display_status, fetch, grace, insert_new, may_change, merged_into, past_error,
 )
 from workbench.services.followup_triggers import on_shipment_events
 from workbench.i18n import t
@@ -162,8 +162,7 @@ def schedule(ctx: Context, case_id: str | None, kind: str, *, when: str | Plan |
             if outcome.cancel:
                 raise FollowUpError("already_delivered", lang)
         elif due < now and not allow_past:
-            local = due.astimezone(ZoneInfo(ctx.tz))
-            raise FollowUpError("past", lang, when=f"{local:%m-%d %H:%M}")
+            raise past_error(due, ctx.tz, lang)
         stamp = to_db(now)
         actor = ctx.agent_id or owner["id"]
         row = {
@@ -241,7 +240,7 @@ def reschedule(ctx: Context, fu_id: str, when: str | Plan, allow_past: bool = Fa
         when = plan(ctx, row["case_id"], when if when in QUICK_CHOICES else "custom", when, lang=lang)
     now = ctx.clock.now()
     if when.due_at < now and not allow_past and not when.trigger_spec:
-        raise FollowUpError("past", lang, when=f"{when.due_at.astimezone(ZoneInfo(ctx.tz)):%m-%d %H:%M}")
+        raise past_error(when.due_at, ctx.tz, lang)
     values = {"due_at": to_db(when.due_at), "status": "due" if when.due_at <= now else "scheduled",
               "trigger": triggers.dump_trigger(when.trigger) if when.trigger else "{}"}
     result = _bulk(ctx, [fu_id], lang, lambda r: (values, "rescheduled", {"source": when.source}))
@@ -275,7 +274,8 @@ def refresh_states(ctx: Context, agent_id: str | None = None) -> list[dict[str, 
     return became
 
 
-_CASE_SELECT = (
+# Follow-ups joined to their case, customer and owner: what every list shows (queue, board pages, hand-off).
+CASE_SELECT = (
     "SELECT f.*, c.subject AS case_subject, c.status AS case_status, c.flag AS case_flag, "
     "c.stage_state AS case_stage_state, c.id IS NULL AND f.case_id IS NOT NULL AS case_missing, "
     "cu.name AS customer_name, a.name AS owner_name "
@@ -303,7 +303,7 @@ def _with_case(ctx: Context, ids: list[str]) -> list[dict[str, Any]]:
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         marks = ", ".join("?" for _ in chunk)
-        rows += ctx.store.query(_CASE_SELECT + f"WHERE f.id IN ({marks}) ORDER BY f.due_at, f.id", chunk)
+        rows += ctx.store.query(CASE_SELECT + f"WHERE f.id IN ({marks}) ORDER BY f.due_at, f.id", chunk)
     return decorate(ctx, rows)
 
 
@@ -325,7 +325,7 @@ def overdue_count(ctx: Context, agent_id: str) -> int:
 def due_for_queue(ctx: Context, agent_id: str, limit: int = QUEUE_LIMIT) -> list[dict[str, Any]]:
     """This agent's due and overdue follow-ups with their case and customer, oldest first."""
     rows = ctx.store.query(
-        _CASE_SELECT + f"WHERE f.owner_id = ? AND f.{OPEN_SQL} AND f.due_at <= ? ORDER BY f.due_at, f.id LIMIT ?",
+        CASE_SELECT + f"WHERE f.owner_id = ? AND f.{OPEN_SQL} AND f.due_at <= ? ORDER BY f.due_at, f.id LIMIT ?",
         (agent_id, to_db(ctx.clock.now()), limit))
     return decorate(ctx, rows)
 
@@ -333,7 +333,7 @@ def due_for_queue(ctx: Context, agent_id: str, limit: int = QUEUE_LIMIT) -> list
 def for_case(ctx: Context, case_id: str, limit: int = 50) -> list[dict[str, Any]]:
     """A case's follow-ups, open ones first (for the case view)."""
     rows = ctx.store.query(
-        _CASE_SELECT + "WHERE f.case_id = ? ORDER BY f.status IN ('done', 'cancelled'), f.due_at LIMIT ?",
+        CASE_SELECT + "WHERE f.case_id = ? ORDER BY f.status IN ('done', 'cancelled'), f.due_at LIMIT ?",
         (case_id, limit))
     return decorate(ctx, rows)
 

@@ -49,7 +49,7 @@ def open_items(ctx: Context, agent_id: str) -> OpenItems:
     agent = agent_row(ctx.store.conn, agent_id)
     pol, now = sla.policy(ctx), ctx.clock.now()
     rows = ctx.store.query(
-        followups._CASE_SELECT + f"WHERE f.owner_id = ? AND f.{OPEN_SQL} ORDER BY f.due_at, f.id LIMIT ?",
+        followups.CASE_SELECT + f"WHERE f.owner_id = ? AND f.{OPEN_SQL} ORDER BY f.due_at, f.id LIMIT ?",
         (agent_id, LIMIT * 2))
     decorated = followups.decorate(ctx, rows)
     items = OpenItems(agent)
@@ -61,15 +61,12 @@ def open_items(ctx: Context, agent_id: str) -> OpenItems:
         "LEFT JOIN customers cu ON cu.id = p.customer_id "
         "WHERE p.status = 'requested' AND p.agent_id = ? ORDER BY p.created_at LIMIT ?", (agent_id, LIMIT))]
     horizon = to_db(now + timedelta(minutes=pol.at_risk_minutes))
-    path_kinds = [k for k, v in pol.targets.items() if v.target == "resolution_path"] or ["-"]
-    marks = ", ".join("?" for _ in path_kinds)
+    unmet, unmet_params = sla.unmet_sql(pol)
     risk = ctx.store.query(
         "SELECT c.id, c.subject, c.sla_kind, c.sla_due_at, c.first_response_at, c.stage, c.status, "
         "cu.name AS customer_name FROM cases c JOIN customers cu ON cu.id = c.customer_id "
-        "WHERE c.status IN ('open', 'pending') AND c.assignee_id = ? AND c.sla_due_at <= ? "
-        f"AND ((c.sla_kind NOT IN ({marks}) AND c.first_response_at IS NULL) "
-        f"OR (c.sla_kind IN ({marks}) AND c.stage NOT IN ('resolve', 'close'))) "
-        "ORDER BY c.sla_due_at LIMIT ?", (agent_id, horizon, *path_kinds, *path_kinds, LIMIT))
+        f"WHERE c.status IN ('open', 'pending') AND c.assignee_id = ? AND c.sla_due_at <= ? AND {unmet} "
+        "ORDER BY c.sla_due_at LIMIT ?", (agent_id, horizon, *unmet_params, LIMIT))
     items.sla_risk = [dict(r, remaining=sla.remaining_seconds(r["sla_due_at"], now)) for r in risk]
     items.counts = {
         "followups": len(items.followups), "promised": len(items.promised),
