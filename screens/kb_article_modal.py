@@ -21,6 +21,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from screens.kb_search_modal import highlighted
 from workbench import sanitize, textindex, timefmt
 from workbench.context import Context
 from workbench.i18n import t
@@ -29,7 +30,6 @@ from workbench.store import StoreError
 
 BODY_LIMIT = 20_000
 BODY_LINES = 400
-HIGHLIGHT = "bold $accent"
 
 
 def _local_day(stored: str, tz: str) -> str:
@@ -49,10 +49,7 @@ class ArticleLoaded(Message):
 def body_content(body: str, terms: tuple[str, ...] | list[str] = ()) -> tuple[Content, bool]:
     """The cleaned, possibly truncated body as Content with the search terms highlighted."""
     shown, cut = sanitize.for_display(body, limit=BODY_LIMIT, max_lines=BODY_LINES)
-    content = Content(shown)
-    for start, end in textindex.find_spans(shown, list(terms)):
-        content = content.stylize(HIGHLIGHT, start, end)
-    return content, cut
+    return highlighted(shown, textindex.find_spans(shown, list(terms))), cut
 
 
 class KbArticleModal(ModalScreen[str | None]):
@@ -110,7 +107,7 @@ class KbArticleModal(ModalScreen[str | None]):
 
     def action_insert(self) -> None:
         if self.article is not None:
-            text = kb.reply_snippet(self.ctx.store.conn, self.article.id)
+            text = kb.reply_text(self.article.body)
             if text:
                 self.dismiss(text)
 

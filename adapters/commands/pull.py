@@ -74,7 +74,7 @@ def _one_parcel(ctx: Any, chosen: list[Any], args: argparse.Namespace) -> int:
     from adapters.apidata import RecordError
     from adapters.http import HttpError
     from adapters.sources import SourceError
-    from workbench import logistics
+    from workbench import logistics, timefmt
     from workbench.i18n import t
     from workbench.sanitize import one_line
     from workbench.services import ingest
@@ -106,5 +106,5 @@ def _one_parcel(ctx: Any, chosen: list[Any], args: argparse.Namespace) -> int:
         return 0
     print(t("data.cli.parcel", carrier=carrier, tracking=args.tracking, status=t(f"data.status.{status or 'pending'}")))
     for event in reversed(events):
-        print(f"  {event.at.strftime('%m-%d %H:%M')}  {one_line(event.description, 120)}")
+        print(f"  {timefmt.local(event.at, ctx.tz).strftime('%m-%d %H:%M')}  {one_line(event.description, 120)}")
     return 0

@@ -158,7 +158,9 @@ def _rows(text: str) -> Iterator[list[str]]:
     return csv.reader(io.StringIO(text, newline=""), delimiter=cells.delimiter(first))
 
 
-def _whole_file(path: Path, mapping: Mapping, encoding: str | None) -> tuple[str, str, list[str], Iterator[list[str]]]:
+def _whole_file(path: Path, mapping: Mapping,
+                encoding: str | None) -> tuple[str, list[str], dict[str, int], Iterator[list[str]]]:
+    """Decode the file and resolve its header: (encoding, header, field -> column, remaining rows)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -182,7 +184,7 @@ def _whole_file(path: Path, mapping: Mapping, encoding: str | None) -> tuple[str
         listed = "; ".join(f"{name} ({FIELDS[name]}): {' / '.join(mapping.columns.get(name, ()))}" for name in missing)
         raise CsvImportError("missing_columns", t("data.csv.missing_columns", file=str(path), mapping=mapping.name,
                                                   columns=listed, hint=hint), missing=missing, suggestion=guess)
-    return text, used, header, rows
+    return used, header, columns, rows
 
 
 def _visible(text: str) -> str | None:
@@ -285,9 +287,9 @@ def import_file(ctx: Context, path: Path | str, *, platform: str = "generic", ma
     except KeyError:
         raise CsvImportError("platform", t("data.csv.unknown_platform", platform=platform,
                                            known=", ".join(BUILTIN))) from None
-    text, used, header, rows = _whole_file(path, mapping, encoding)
+    used, header, columns, rows = _whole_file(path, mapping, encoding)
     report = ImportReport(str(path), mapping.platform, mapping.name, cells.ENCODING_LABELS.get(used, used))
-    reader = _RowReader(mapping, mapping.resolve(header)[0], header, ctx.tz)
+    reader = _RowReader(mapping, columns, header, ctx.tz)
     drafts: dict[str, _Draft] = {}
     try:
         for number, row in enumerate(rows, start=2):

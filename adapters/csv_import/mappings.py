@@ -54,8 +54,9 @@ class Mapping:
         found: dict[str, int] = {}
         for name, aliases in self.columns.items():
             for alias in aliases:
-                if normalize_header(alias) in index:
-                    found[name] = index[normalize_header(alias)]
+                column = index.get(normalize_header(alias))
+                if column is not None:
+                    found[name] = column
                     break
         missing = [f for f in self.required if f not in found]
         if "paid" in missing and "total" in found:

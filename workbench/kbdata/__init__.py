@@ -13,12 +13,10 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Any
 
+from workbench.triage.model import INTENTS as _TRIAGE_INTENTS
+
 FIELDS = ("id", "title", "body", "tags", "intents", "lang")
-INTENTS = frozenset((
-    "where_is_order", "delivery_problem", "damaged_item", "wrong_or_missing_item", "size_or_exchange",
-    "return_refund_request", "refund_status", "warranty_repair", "product_usage", "invoice", "price_promo",
-    "order_change", "complaint", "other",
-))
+INTENTS = frozenset(_TRIAGE_INTENTS)
 
 
 class KbDataError(ValueError):

@@ -216,8 +216,7 @@ class _Batch:
                     "max(0, lifetime_value_fen + ?) WHERE id = ? RETURNING order_count, lifetime_value_fen",
                     (orders, fen, customer_id)).fetchall()[0]
                 outbox.record(self.conn, self.ctx.clock, entity="customers", entity_id=customer_id,
-                                      op="update", payload={"id": customer_id, **dict(row)},
-                                      agent_id=self.ctx.agent_id)
+                              op="update", payload={"id": customer_id, **dict(row)}, agent_id=self.ctx.agent_id)
         for shipment_id in dict.fromkeys(self.touched):
             logistics.recompute(self.ctx, shipment_id)
         self.result.shipments_with_events = list(dict.fromkeys(self.touched))

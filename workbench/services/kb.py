@@ -23,7 +23,6 @@ import math
 import re
 import sqlite3
 from dataclasses import dataclass, field
-from typing import Any
 
 from workbench import sanitize, textindex
 
@@ -261,22 +260,6 @@ def suggest(conn: sqlite3.Connection, text: str, intent: str | None, limit: int 
                   boost=(SUGGEST_BOOST, SUGGEST_BONUS))
 
 
-def suggest_for_case(ctx: Any, case_id: str, limit: int = 5) -> list[KbHit]:
-    """Suggestions for a stored case: subject + the customer's first messages, the case's intent.
-
-    ``ctx`` is a :class:`workbench.context.Context`. Raises LookupError when the case does not exist.
-    """
-    conn = ctx.store.conn
-    case = conn.execute("SELECT subject, intent FROM cases WHERE id = ?", (case_id,)).fetchone()
-    if case is None:
-        raise LookupError(f"case {case_id} not found")
-    bodies = [r[0] for r in conn.execute(
-        "SELECT body FROM messages WHERE case_id = ? AND author = 'customer' ORDER BY at LIMIT 3", (case_id,))]
-    text = "\n".join([case[0] or "", *bodies])
-    intent = case[1] if case[1] and case[1] != "other" else None
-    return suggest(conn, text, intent, limit)
-
-
 def get(conn: sqlite3.Connection, article_id: str) -> KbArticle | None:
     """One article by id, or None."""
     row = conn.execute(
@@ -296,10 +279,13 @@ def reply_snippet(conn: sqlite3.Connection, article_id: str, limit: int = 200) -
     ``Say:``) when it has one, else its opening. Cleaned, one paragraph, at most ``limit`` characters;
     empty when the article does not exist."""
     article = get(conn, article_id)
-    if article is None:
-        return ""
-    found = _SAY.search(article.body)
-    text = found.group(1).strip() if found else article.body
+    return "" if article is None else reply_text(article.body, limit)
+
+
+def reply_text(body: str, limit: int = 200) -> str:
+    """:func:`reply_snippet` for an article already loaded (the article view has its body in hand)."""
+    found = _SAY.search(body)
+    text = found.group(1).strip() if found else body
     closing = {'"': '"', "“": "”", "「": "」"}.get(text[:1])
     if closing and closing in text[1:]:
         text = text[1 : text.index(closing, 1)]  # the quoted phrase, without the note after it

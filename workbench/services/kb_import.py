@@ -77,15 +77,14 @@ def parse_article(record: Any) -> dict[str, str]:
 def upsert(conn: sqlite3.Connection, article: dict[str, str], now: str) -> bool:
     """Insert or update one article and its index entry (caller holds the transaction). True if new."""
     existed = conn.execute("SELECT rowid FROM kb_articles WHERE id = ?", (article["id"],)).fetchone()
-    conn.execute(
+    rowid = conn.execute(
         "INSERT INTO kb_articles (id, title, body, tags, intents, lang, source, updated_at) "
         "VALUES (:id, :title, :body, :tags, :intents, :lang, :source, :now) "
         "ON CONFLICT (id) DO UPDATE SET title = excluded.title, body = excluded.body, tags = excluded.tags, "
         "intents = excluded.intents, lang = excluded.lang, source = excluded.source, "
-        "updated_at = excluded.updated_at",
+        "updated_at = excluded.updated_at RETURNING rowid",
         {**article, "now": now},
-    )
-    rowid = conn.execute("SELECT rowid FROM kb_articles WHERE id = ?", (article["id"],)).fetchone()[0]
+    ).fetchall()[0][0]  # fetchall, as ingest does: run the RETURNING statement to its end
     kb.index_article(conn, rowid, article["title"], article["body"], article["tags"], article["intents"])
     return existed is None
 

@@ -142,15 +142,24 @@ def guides(ctx: Context, limit: int = 100) -> list[Suggestion]:
         f"AND NOT EXISTS ({_OPEN_CASE}) AND NOT EXISTS ({_CONTACTED}) ORDER BY s.delivered_at LIMIT ?",
         (to_db(start), to_db(end), "product_usage", limit))
     items = _items(ctx, [r["order_id"] for r in rows], guide_only=True)
+    now = ctx.clock.now()
+    titles: dict[str, str] = {}  # product title -> guide title: many orders share a few products
     out = []
     for r in rows:
         lines = items.get(r["order_id"], [])
-        hits = kb.search(ctx.store.conn, f"{lines[0]['title']} 使用", intent="product_usage", limit=1) if lines else []
-        hours = int((ctx.clock.now() - from_db(r["delivered_at"])).total_seconds() // 3600)
+        guide = _guide_title(ctx, lines[0]["title"], titles) if lines else ""
+        hours = int((now - from_db(r["delivered_at"])).total_seconds() // 3600)
         out.append(Suggestion("guide", r["order_id"], r["order_no"], r["customer_id"], r["name"], r["shipment_id"],
-                              r["carrier"], r["tracking_no"], None, hours, _short(lines),
-                              hits[0].title if hits else ""))
+                              r["carrier"], r["tracking_no"], None, hours, _short(lines), guide))
     return out
+
+
+def _guide_title(ctx: Context, product: str, known: dict[str, str]) -> str:
+    """The KB usage guide's title for a product (searched once per product per call)."""
+    if product not in known:
+        hits = kb.search(ctx.store.conn, f"{product} 使用", intent="product_usage", limit=1)
+        known[product] = hits[0].title if hits else ""
+    return known[product]
 
 
 def suggestions(ctx: Context, limit: int = 100) -> list[Suggestion]:

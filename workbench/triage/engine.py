@@ -20,7 +20,6 @@ _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
 _SPACES = re.compile(r"\s+")
 MAX_CUES = 8
-MAX_HITS_PER_CUE = 20  # a cue counts once; further hits only matter for shadowing
 _Match = tuple[int, int, Rule, str]
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from workbench.i18n import t
 from workbench.triage.engine import triage
-from workbench.triage.model import EMOTIONS, INTENTS
+from workbench.triage.model import INTENTS
 
 KbLookup = Callable[[str, str], list[Any]]  # (text, predicted intent) -> hits with .id and .intents
 
@@ -159,4 +159,4 @@ def as_dict(report: EvalReport) -> dict[str, Any]:
     }
 
 
-__all__ = ["EMOTIONS", "EvalReport", "as_dict", "evaluate", "format_report"]
+__all__ = ["EvalReport", "as_dict", "evaluate", "format_report"]

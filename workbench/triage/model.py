@@ -11,7 +11,6 @@ INTENTS: tuple[str, ...] = (
     "order_change", "complaint", "other",
 )
 EMOTIONS: tuple[str, ...] = ("calm", "anxious", "angry")
-CUE_KINDS: tuple[str, ...] = ("intent", "angry", "anxious", "threat", "safety", "money_twice", "model")
 
 
 @dataclass(frozen=True)
