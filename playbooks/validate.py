@@ -15,6 +15,7 @@ from playbooks.schema import (
     ACTIONS, AMOUNT_SOURCES, FOLLOWUP_KINDS, INTENTS, NO_ACTION, PLACEHOLDERS, STAGES, ChecklistItem,
     FollowUpSpec, Issue, Playbook, ResolutionOption, Stage, Text2,
 )
+from workbench import tomlread
 from workbench.money import MoneyError, parse_yuan
 
 Path_ = tuple[str | int, ...]
@@ -94,7 +95,7 @@ def dotted(path: Path_) -> str:
 def load_toml(file: str, text: str) -> tuple[dict[str, Any] | None, list[Issue]]:
     """Parse TOML; a syntax error becomes one issue with the line ``tomllib`` names."""
     try:
-        return tomllib.loads(text), []
+        return tomlread.loads(text), []
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"line (\d+)", str(exc))
         return None, [Issue(file, int(match.group(1)) if match else None, "", f"TOML 语法错误 / TOML syntax error: {exc}")]

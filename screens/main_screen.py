@@ -8,6 +8,7 @@ opened so the first paint does not pay for them.
 from __future__ import annotations
 
 import importlib
+from concurrent.futures import Future
 from typing import Any
 
 from rich.text import Text
@@ -30,7 +31,7 @@ from workbench import sanitize
 from workbench.context import Context
 from workbench.i18n import t
 from workbench.money import format_fen
-from workbench.services import cases
+from workbench.services import cases, startup
 from workbench.services.status import header_status
 from workbench.store import StoreError
 from screens.main_messages import (
@@ -46,7 +47,7 @@ MAX_TOASTS = 3  # more newly due follow-ups than this become one summary notific
 class MainScreen(Screen[None]):
     """Queue on the left, the case in the middle, the customer on the right."""
 
-    CSS_PATH = "main_screen.tcss"
+    # Styles: main_screen.tcss, loaded by the App (this screen is its default screen, see workbench/app.py).
 
     # Priority: these must work while typing in the reply box, whose TextArea binds ctrl+k/ctrl+e itself.
     BINDINGS = [
@@ -61,13 +62,17 @@ class MainScreen(Screen[None]):
         Binding("ctrl+l", "refresh", t("main.refresh"), id="main.refresh", show=False),
     ]
 
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, first: Future[startup.FirstScreen] | None = None) -> None:
+        """``first`` is the queue/first case/header preload the CLI starts while the UI is imported."""
         super().__init__()
         self.ctx = ctx
         self.view: cases.CaseView | None = None
         self._wanted: str | None = None
+        self._first = first
 
     def compose(self) -> ComposeResult:
+        # Size classes before the children exist: set later, they would restyle the whole tree once more.
+        self._apply_size_classes(self.app.size.width, self.app.size.height)
         yield StatusBar(id="status")
         yield Static(id="banner")
         with Horizontal(id="body"):
@@ -83,10 +88,16 @@ class MainScreen(Screen[None]):
         yield KeyBar(id="keys")
 
     def on_mount(self) -> None:
-        self._apply_size_classes(self.app.size.width, self.app.size.height)
         self.query_one(QueueList).focus()
-        self.refresh_queue()
-        self.refresh_status()
+        first, self._first = self._first, None
+        if first is not None and first.done() and first.exception() is None:
+            # Ready before the first frame: it is drawn complete, with no empty frame before it.
+            data = first.result()
+            self.on_status_loaded(StatusLoaded(data.status))
+            self.on_queue_loaded(QueueLoaded(data.queue.rows, data.queue.due, data.queue.first))
+        else:
+            self.refresh_queue(first)
+            self.refresh_status()
         self.set_interval(1, self._tick)
         self.set_interval(15, self._periodic)
 
@@ -109,18 +120,20 @@ class MainScreen(Screen[None]):
 
     # ----- workers: every query off the UI thread --------------------------------------------
     @work(thread=True, exclusive=True, group="queue")
-    def refresh_queue(self) -> None:
-        first: cases.CaseView | None = None
+    def refresh_queue(self, first: Future[startup.FirstScreen] | None = None) -> None:
+        """Reload the queue; while no case is open, the top case comes in the same round trip.
+
+        ``first`` is a start-up preload still running: wait for it here rather than query twice.
+        """
         try:
-            due = cases.due_followup_cases(self.ctx, self.ctx.agent_id)
-            rows = cases.queue(self.ctx, due=due)
-            if rows and self.view is None and self._wanted is None:
-                # The first case is loaded in the same round trip: the screen is complete one hop sooner.
-                first = cases.load(self.ctx, rows[0]["id"], with_kb=False)
+            if first is not None:
+                data = first.result().queue
+            else:
+                data = startup.queue_data(self.ctx, with_first=self.view is None and self._wanted is None)
         except (StoreError, LookupError) as exc:
             self.post_message(WorkFailed("queue", str(exc)))
             return
-        self.post_message(QueueLoaded(rows, due, first))
+        self.post_message(QueueLoaded(data.rows, data.due, data.first))
 
     @work(thread=True, exclusive=True, group="status")
     def refresh_status(self) -> None:
@@ -194,7 +207,8 @@ class MainScreen(Screen[None]):
         queue.due_followups = message.due
         if message.first is not None and self.view is None:
             self._show_case(message.first)
-            self.load_suggestions(message.first)
+            # Its KB suggestions come after the case is on screen, not in competition with that frame.
+            self.call_after_refresh(self.load_suggestions, message.first)
         keep = self._wanted or self._case_id()
         queue.set_rows(message.rows, self.ctx.clock.now(), keep=keep)
         if not message.rows:

@@ -15,21 +15,23 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Label, Static, TextArea
 
-from playbooks import fill, quick_replies
+from playbooks import fill
 from playbooks.schema import PLACEHOLDERS
-from workbench import lint
 from workbench.context import Context
 from workbench.i18n import t
+
+if TYPE_CHECKING:
+    from workbench import lint
 
 _FIELD = re.compile(r"\{([a-z_]+)\}")
 _SHORTCUT = re.compile(r"(?:^|(?<=\s))/([a-z0-9]{1,8}) $")
@@ -89,10 +91,23 @@ class Composer(Vertical):
         self.query_one("#composer-lint").display = False
         if not self.ctx.extras.get(_WARNED_KEY):
             self.ctx.extras[_WARNED_KEY] = True
-            problems = [str(i) for i in quick_replies.library(self.ctx).warnings] + lint.rules_for(self.ctx)[1]
-            for problem in problems[:5]:
-                self.app.notify(t("playbook.composer.file_problem", detail=problem), severity="warning",
-                                timeout=15, markup=False)
+            # Reading the team's quick-reply and lint files waits until the screen is drawn.
+            self.call_after_refresh(self._check_team_files)
+
+    @work(thread=True, group="composer-files")
+    def _check_team_files(self) -> None:
+        """Load the quick-reply library and lint rules (kept for typing) and report problems in them."""
+        from playbooks import quick_replies
+        from workbench import lint
+
+        problems = [str(i) for i in quick_replies.library(self.ctx).warnings] + lint.rules_for(self.ctx)[1]
+        if problems:
+            self.app.call_from_thread(self._warn_files, problems)
+
+    def _warn_files(self, problems: list[str]) -> None:
+        for problem in problems[:5]:
+            self.app.notify(t("playbook.composer.file_problem", detail=problem), severity="warning",
+                            timeout=15, markup=False)
 
     @property
     def area(self) -> TextArea:
@@ -191,6 +206,8 @@ class Composer(Vertical):
         match = _SHORTCUT.search(before)
         if not match:
             return
+        from playbooks import quick_replies  # the 话术库 loads on first use, not with the screen
+
         code = match.group(1)
         reply = quick_replies.library(self.ctx).get(code)
         if reply is None:
@@ -207,9 +224,17 @@ class Composer(Vertical):
             self.prompt_next()
 
     def _lint(self) -> None:
+        box = self.query_one("#composer-lint", Static)
+        if not self.area.text.strip():
+            # An empty box (every case switch clears it) has nothing to flag: skip loading the rules.
+            self.findings = []
+            box.display = False
+            box.update("")
+            return
+        from workbench import lint
+
         rules, _ = lint.rules_for(self.ctx)
         self.findings = lint.lint(self.area.text, rules)
-        box = self.query_one("#composer-lint", Static)
         box.display = bool(self.findings)
         if not self.findings:
             box.update("")

@@ -7,6 +7,7 @@ App constructor; the CLI and the tests build the App through the same :func:`cre
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future
 from typing import Any
 
 from textual.app import App, SystemCommand
@@ -40,7 +41,9 @@ SCREENS = {
 class WorkbenchApp(App[None]):
     """The workbench. ``ctx`` is the signed-in agent's context; ``sources`` and ``sync_runner`` are optional."""
 
-    CSS_PATH = "app.tcss"
+    # The main screen is the base of the stack (get_default_screen), and Textual loads a screen's own
+    # CSS_PATH only when it is pushed: its styles load with the app's.
+    CSS_PATH = ["app.tcss", "../screens/main_screen.tcss"]
     TITLE = "售后坐席工作台"
     ENABLE_COMMAND_PALETTE = True
 
@@ -56,21 +59,26 @@ class WorkbenchApp(App[None]):
     ]
 
     def __init__(self, ctx: Context, sources: Sequence[Any] = (), sync_runner: Any = None,
-                 blink: bool = True) -> None:
+                 blink: bool = True, first: Future[Any] | None = None) -> None:
         super().__init__()
         self.ctx = ctx
+        self._first = first
         self.sources = list(sources)
         self.sync_runner = sync_runner
         self.blink = blink
         self.title = t("common.app_title")
         self.source_errors: dict[str, str] = {}
 
+    def get_default_screen(self) -> Screen[Any]:
+        """The main screen is the base of the stack: no blank default screen is drawn before it."""
+        from screens.main_screen import MainScreen
+
+        first, self._first = self._first, None
+        return MainScreen(self.ctx, first)
+
     def on_mount(self) -> None:
         if self.ctx.settings.keys:
             self.set_keymap(dict(self.ctx.settings.keys))
-        from screens.main_screen import MainScreen
-
-        self.push_screen(MainScreen(self.ctx))
         if self.sync_runner is not None:
             self.sync_runner.on_report = lambda report: self.call_from_thread(self._sync_reported, report)
             self.sync_runner.start()
@@ -197,7 +205,11 @@ class WorkbenchApp(App[None]):
 
 
 def create_app(ctx: Context, sources: Sequence[Any] = (), sync_runner: Any = None,
-               blink: bool = True) -> WorkbenchApp:
-    """The App factory used by the CLI and the tests."""
+               blink: bool = True, first: Future[Any] | None = None) -> WorkbenchApp:
+    """The App factory used by the CLI and the tests.
+
+    ``first`` is the main screen's start-up data (:func:`workbench.services.startup.preload`) when the
+    caller began loading it early; without it the main screen loads it in its own worker.
+    """
     i18n.set_language(ctx.lang)
-    return WorkbenchApp(ctx, sources=sources, sync_runner=sync_runner, blink=blink)
+    return WorkbenchApp(ctx, sources=sources, sync_runner=sync_runner, blink=blink, first=first)

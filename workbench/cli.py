@@ -95,9 +95,12 @@ def run_app(args: argparse.Namespace) -> int:
     ctx.agent_id = opt(args, "agent") or ctx.settings.agent.id or "a-lina"
     if ctx.agent_id not in known:
         raise UnknownAgent(ctx.agent_id, known)
+    from workbench.services import startup
+
+    first = startup.preload(ctx)  # runs while the UI toolkit below is imported
     from workbench.app import create_app
 
-    create_app(ctx, sources=_sources(ctx), sync_runner=_sync_runner(ctx)).run()
+    create_app(ctx, sources=_sources(ctx), sync_runner=_sync_runner(ctx), first=first).run()
     return 0
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from workbench import tomlread
 from workbench.i18n import LANGS
 
 
@@ -126,7 +127,7 @@ def load(path: Path) -> Settings:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(path, f"无法读取配置文件 / cannot read the config file: {exc}") from exc
     try:
-        data = tomllib.loads(text)
+        data = tomlread.loads(text)
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"line (\d+)", str(exc))
         raise ConfigError(

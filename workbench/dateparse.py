@@ -27,6 +27,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from workbench.i18n import t
+from workbench.timefmt import resolve_local  # re-exported: callers import it from here too
 
 #: Inputs shown to the user when something cannot be read (all of them parse; a test checks).
 EXAMPLES = ("+2h", "+3d", "明天10点", "明天下午3点", "后天上午", "下周一 10:00", "11-28 10:00",
@@ -133,22 +134,6 @@ def _normalise(text: str) -> str:
     flat = flat.replace("半个钟头", "30分钟").replace("half an hour", "30 min")
     flat = re.sub(r"\ban? (hour|day|week|minute)\b", r"1 \1", flat)
     return re.sub(r"\s+", " ", flat)
-
-
-def resolve_local(day: date, hour: int, minute: int, zone: ZoneInfo) -> tuple[datetime, list[str]]:
-    """Wall-clock ``day hour:minute`` in ``zone`` as an aware datetime, safe across DST changes."""
-    notes: list[str] = []
-    if hour >= 24:  # 24:00 and "半夜2点" (26) belong to the next day
-        day, hour = day + timedelta(days=hour // 24), hour % 24
-    naive = datetime.combine(day, time(hour, minute))
-    first = naive.replace(tzinfo=zone, fold=0)
-    back = first.astimezone(timezone.utc).astimezone(zone)
-    if back.replace(tzinfo=None) != naive:
-        notes.append("dst_gap")
-        return back, notes
-    if naive.replace(tzinfo=zone, fold=1).utcoffset() != first.utcoffset():
-        notes.append("dst_ambiguous")
-    return first, notes
 
 
 def _relative(match: re.Match[str], flat: str, now: datetime, zone: ZoneInfo) -> ParsedTime | None:

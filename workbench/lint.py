@@ -14,6 +14,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from workbench import tomlread
+
 KINDS = ("cliche", "vague_promise", "blame")
 SEVERITIES = ("warning", "info")
 SCOPES = ("text", "sentence")
@@ -99,7 +101,7 @@ def _compile(file: str, line: int | None, field: str, patterns: Any) -> tuple[re
 def parse_rules(file: str, text: str) -> list[Rule]:
     """Validate and compile one rules file. Raises :class:`LintRuleError` at the first problem."""
     try:
-        data = tomllib.loads(text)
+        data = tomlread.loads(text)
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"line (\d+)", str(exc))
         raise LintRuleError(file, int(match.group(1)) if match else None, "",

@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from workbench import tomlread
 from workbench.config import ConfigError
 from workbench.context import Context
-from workbench.dateparse import resolve_local
 from workbench.timefmt import countdown as format_countdown
-from workbench.timefmt import from_db, to_db
+from workbench.timefmt import from_db, resolve_local, to_db
 
 KINDS = ("general", "after_sales", "urgent_complaint", "vip")
 TARGETS = ("first_response", "resolution_path")
@@ -98,7 +98,7 @@ def _int(path: str, text: str, table: dict[str, Any], section: str, key: str, de
 def parse_policy(text: str, source: str) -> SlaPolicy:
     """Validate policy TOML text; every problem names the file, line and key. Raises ConfigError."""
     try:
-        data = tomllib.loads(text)
+        data = tomlread.loads(text)
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"line (\d+)", str(exc))
         raise ConfigError(source, f"TOML 语法错误 / TOML syntax error: {exc}",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 DB_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
@@ -46,3 +46,19 @@ def countdown(seconds: float) -> str:
     if hours:
         return f"{sign}{hours}h{minutes:02d}"
     return f"{sign}{minutes:02d}:{secs:02d}"
+
+
+def resolve_local(day: date, hour: int, minute: int, zone: ZoneInfo) -> tuple[datetime, list[str]]:
+    """Wall-clock ``day hour:minute`` in ``zone`` as an aware datetime, safe across DST changes."""
+    notes: list[str] = []
+    if hour >= 24:  # 24:00 and "半夜2点" (26) belong to the next day
+        day, hour = day + timedelta(days=hour // 24), hour % 24
+    naive = datetime.combine(day, time(hour, minute))
+    first = naive.replace(tzinfo=zone, fold=0)
+    back = first.astimezone(timezone.utc).astimezone(zone)
+    if back.replace(tzinfo=None) != naive:
+        notes.append("dst_gap")
+        return back, notes
+    if naive.replace(tzinfo=zone, fold=1).utcoffset() != first.utcoffset():
+        notes.append("dst_ambiguous")
+    return first, notes

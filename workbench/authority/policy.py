@@ -19,6 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from workbench import tomlread
 from workbench.config import ConfigError
 from workbench.money import MoneyError, parse_yuan
 
@@ -224,7 +225,7 @@ def _tier(reader: _Reader, name: str, data: dict[str, Any]) -> Tier:
 def parse_policy(text: str, source: str) -> Policy:
     """Parse and validate policy text; ``source`` names the file in error messages."""
     try:
-        data = tomllib.loads(text)
+        data = tomlread.loads(text)
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"line (\d+)", str(exc))
         raise PolicyError(source, f"TOML 语法错误 / TOML syntax error: {exc}. 请修正该行 / fix that line",

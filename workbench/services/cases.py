@@ -9,14 +9,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workbench import changes
 from workbench.context import Context
 from workbench.ids import new_id
-from workbench.services import kb
 from workbench.sync import status as sync_status
 from workbench.timefmt import to_db
+
+if TYPE_CHECKING:
+    from workbench.services import kb
 
 QUEUE_LIMIT = 500
 ORDERS_LIMIT = 50
@@ -165,6 +167,8 @@ def suggestions(ctx: Context, view: CaseView, limit: int = 5) -> list[kb.KbHit]:
     bodies = [m["body"] for m in view.messages if m["author"] == "customer"][:3]
     text = "\n".join([view.case["subject"] or "", *bodies])
     intent = view.case["intent"] if view.case["intent"] != "other" else None
+    from workbench.services import kb  # the search index is not needed to open a case
+
     return kb.suggest(ctx.store.conn, text, intent, limit)
 
 

@@ -63,6 +63,13 @@ def grace(ctx: Context) -> timedelta:
     return timedelta(minutes=sla.policy(ctx).followup_overdue_minutes)
 
 
+def overdue_count(ctx: Context, agent_id: str) -> int:
+    """Open follow-ups of this agent past their due time plus the grace period (the header figure)."""
+    cutoff = to_db(ctx.clock.now() - grace(ctx))
+    return int(ctx.store.scalar(
+        f"SELECT count(*) FROM follow_ups WHERE owner_id = ? AND {OPEN_SQL} AND due_at < ?", (agent_id, cutoff)))
+
+
 def past_error(due: datetime, tz: str, lang: str | None = None) -> FollowUpError:
     """The "that time has already passed" refusal, naming the time as the agent sees it (shop timezone)."""
     return FollowUpError("past", lang, when=f"{local(due, tz):%m-%d %H:%M}")

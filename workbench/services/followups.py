@@ -26,7 +26,7 @@ from workbench.ids import new_id
 from workbench.services import followup_triggers as triggers
 from workbench.services.followup_model import (
     KINDS, NOTE_LIMIT, OPEN_SQL, SYSTEM, TERMINAL, BulkResult, FollowUpError, agent_row, apply_change,
-    case_guard, display_status, fetch, grace, insert_new, may_change, merged_into, past_error,
+    case_guard, display_status, fetch, grace, insert_new, may_change, merged_into, overdue_count, past_error,
 )
 from workbench.services.followup_triggers import on_shipment_events
 from workbench.i18n import t
@@ -313,13 +313,6 @@ def due_message(row: dict[str, Any], lang: str | None = None) -> str:
     return t("followups.notify.due", lang, kind=t(f"followups.kind.{row['kind']}", lang),
              customer=sanitize.one_line(row.get("customer_name") or "-", 16),
              subject=sanitize.one_line(row.get("case_subject") or row.get("note") or "", 40))
-
-
-def overdue_count(ctx: Context, agent_id: str) -> int:
-    """Open follow-ups of this agent past their due time plus the grace period (the header figure)."""
-    cutoff = to_db(ctx.clock.now() - grace(ctx))
-    return int(ctx.store.scalar(
-        f"SELECT count(*) FROM follow_ups WHERE owner_id = ? AND {OPEN_SQL} AND due_at < ?", (agent_id, cutoff)))
 
 
 def due_for_queue(ctx: Context, agent_id: str, limit: int = QUEUE_LIMIT) -> list[dict[str, Any]]:

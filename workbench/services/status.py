@@ -31,7 +31,9 @@ def sla_breaches(ctx: Context, agent_id: str) -> int:
 
 def header_status(ctx: Context) -> HeaderStatus:
     """Everything the header shows; extra figures come from the authority and sync services."""
-    from workbench.services import compensation, followups
+    # The read-side modules only: the header does not need the compensation or follow-up write paths.
+    from workbench.services.compensation_views import authority_summary
+    from workbench.services.followup_model import overdue_count
     from workbench.sync import status as sync_status
 
     agent = ctx.agent()
@@ -39,7 +41,7 @@ def header_status(ctx: Context) -> HeaderStatus:
         agent=agent,
         pending=pending_count(ctx.store.conn),
         sla_breaches=sla_breaches(ctx, ctx.agent_id),
-        overdue_followups=followups.overdue_count(ctx, ctx.agent_id),
-        authority=compensation.authority_summary(ctx),
+        overdue_followups=overdue_count(ctx, ctx.agent_id),
+        authority=authority_summary(ctx),
         sync=sync_status.read(ctx),
     )

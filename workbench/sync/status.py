@@ -101,7 +101,7 @@ def next_step_key(code: str) -> str:
     advice falls back to the general one instead of showing a raw key.
     """
     key = f"sync.next.{code}"
-    return key if code and key in i18n.catalog(i18n.language()) else "sync.next.other"
+    return key if code and i18n.t_or(key, "") != "" else "sync.next.other"
 
 
 def case_rejections(ctx: Context, case_id: str) -> list[dict[str, Any]]:

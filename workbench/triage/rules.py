@@ -15,6 +15,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from workbench import tomlread
 from workbench.triage.model import EMOTIONS, INTENTS
 
 RULE_FILES = ("rules_zh.toml", "rules_en.toml")
@@ -68,7 +69,7 @@ class RuleSet:
 def _read(name: str) -> dict[str, Any]:
     text = resources.files("workbench.triage").joinpath(name).read_text("utf-8")
     try:
-        return tomllib.loads(text)
+        return tomlread.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise RulesError(f"workbench/triage/{name}: TOML syntax error: {exc}") from exc
 

@@ -1,0 +1,65 @@
+"""What the main screen shows first (queue, first case, header figures), loaded in one go.
+
+The workbench opens on the agent's queue with its most urgent case already open. Loading that is a few
+indexed queries; starting them in a thread while the UI toolkit is still being imported means the first
+frame the agent sees is the complete one, not an empty frame followed by the data a moment later.
+The same function backs the main screen's queue worker, so there is one definition of "the first screen".
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any
+
+from workbench.context import Context
+from workbench.services import cases
+from workbench.services.status import HeaderStatus, header_status
+
+
+@dataclass
+class QueueData:
+    """The queue rows, the cases with a due follow-up, and (when asked) the first case's view."""
+
+    rows: list[dict[str, Any]]
+    due: set[str]
+    first: cases.CaseView | None = None
+
+
+@dataclass
+class FirstScreen:
+    queue: QueueData
+    status: HeaderStatus
+
+
+def queue_data(ctx: Context, with_first: bool) -> QueueData:
+    """The agent's queue; with ``with_first`` the top case is loaded in the same round trip."""
+    due = cases.due_followup_cases(ctx, ctx.agent_id)
+    rows = cases.queue(ctx, due=due)
+    first = cases.load(ctx, rows[0]["id"], with_kb=False) if rows and with_first else None
+    return QueueData(rows, due, first)
+
+
+def first_screen(ctx: Context) -> FirstScreen:
+    return FirstScreen(queue_data(ctx, with_first=True), header_status(ctx))
+
+
+def preload(ctx: Context) -> Future[FirstScreen]:
+    """Start :func:`first_screen` in a daemon thread; its errors surface from ``result()``.
+
+    The thread uses its own SQLite connection (the store keeps one per thread), so it never shares a
+    connection with the UI's workers.
+    """
+    future: Future[FirstScreen] = Future()
+
+    def run() -> None:
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            future.set_result(first_screen(ctx))
+        except BaseException as exc:  # handed to whoever waits on the future, not lost
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="first-screen", daemon=True).start()
+    return future
