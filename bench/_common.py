@@ -26,6 +26,14 @@ def large_db() -> Path:
     return path
 
 
+def compile_packages() -> None:
+    """Write our packages' bytecode first, as an installed wheel has it (see the Makefile's bytecode)."""
+    import compileall
+
+    for package in ("workbench", "screens", "widgets", "adapters", "playbooks"):
+        compileall.compile_dir(str(ROOT / package), quiet=1)
+
+
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, int(round(p / 100 * (len(ordered) - 1)))))

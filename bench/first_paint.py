@@ -18,7 +18,7 @@ import sys
 import termios
 import time
 
-from _common import ROOT, env_for_bench, large_db, median, table
+from _common import ROOT, compile_packages, env_for_bench, large_db, median, table
 
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 COLS, ROWS = 120, 40
@@ -63,6 +63,7 @@ def first_order_no(db: str) -> str:
 
 def main() -> None:
     db = str(large_db())
+    compile_packages()
     marker = first_order_no(db).encode()
     bare, work = [], []
     for _ in range(RUNS):
