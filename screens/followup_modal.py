@@ -1,14 +1,22 @@
 """Schedule a follow-up from a case: quick choices, a typed time with a live preview, kind, owner, note.
 
-The preview is computed as the agent types (pure parsing; a shipment trigger reads a few indexed rows),
-in the shop timezone, so "明天下午3点" is confirmed as "2026-11-24 周二 15:00（Asia/Shanghai）" before it
-is saved. Unreadable text shows which formats work; a time in the past asks once more before saving.
+The preview is computed as the agent types, in the shop timezone, so "明天下午3点" is confirmed as
+"2026-11-24 周二 15:00（Asia/Shanghai）" before it is saved. Times are pure parsing; a delivery or stall
+trigger ("签收后3天") needs the case's parcels, which a thread worker reads once when the modal opens
+(:class:`ParcelFacts`), so no keystroke touches SQLite; until they arrive the preview says it is loading.
+Saving rebuilds the trigger from the store inside the write, so a scan that arrived meanwhile still
+counts. Unreadable text shows which formats work; a time in the past asks once more before saving.
 The write runs in a thread worker; the modal dismisses with the stored row (a dict) or None.
 """
 
 from __future__ import annotations
 
+import sqlite3
+import unicodedata
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rich.text import Text
 from textual import on, work
@@ -20,18 +28,104 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select, Static
 
 from screens.followup_format import plan_text, trigger_text, untrusted
+from workbench import dateparse
 from workbench.context import Context
-from workbench.dateparse import DateParseError
+from workbench.dateparse import DateParseError, resolve_local
 from workbench.i18n import t
+from workbench.services import followup_triggers as triggers
 from workbench.services import followups
 from workbench.services.followup_model import KINDS, NOTE_LIMIT, FollowUpError, case_guard, past_error
+# The service's own patterns for typed triggers, so the preview reads "签收后3天" exactly as saving will.
+from workbench.services.followups import _AFTER_DELIVERY, _REPLACEMENT, _STALLED
 from workbench.store import StoreError
-from workbench.timefmt import short_local
+from workbench.timefmt import short_local, to_db
+
+
+@dataclass(frozen=True)
+class ParcelFacts:
+    """The case's order and parcels, read once when the modal opens (the preview's only data).
+
+    ``order_id`` is None when the case has no order or the order is not in this cache; ``shipments``
+    are the order's parcels newest first; ``newest`` is what the events say about the first of them
+    (the one a "latest" trigger follows; a "next" trigger follows none of the known ones).
+    """
+
+    order_id: str | None
+    shipments: tuple[str, ...] = ()
+    newest: triggers.Facts | None = None
+
+
+def read_parcels(ctx: Context, order_id: str | None) -> ParcelFacts:
+    """The parcel facts for ``order_id`` (a worker thread: a few indexed rows)."""
+    conn = ctx.store.conn
+    if not order_id or conn.execute("SELECT 1 FROM orders WHERE id = ?", (order_id,)).fetchone() is None:
+        return ParcelFacts(None)
+    shipments = tuple(triggers.order_shipments(conn, order_id))
+    newest = triggers.shipment_facts(conn, ctx, shipments[0]) if shipments else None
+    return ParcelFacts(order_id, shipments, newest)
+
+
+def trigger_spec(choice: str, text: str) -> dict[str, Any] | None:
+    """The trigger a quick choice or typed text asks for, as :func:`followups.plan` reads it; None for a time.
+
+    Raises DateParseError for unreadable Chinese numerals, as the plan would.
+    """
+    if choice == "after_delivery_3d":
+        return {"type": "after_delivery", "days": 3, "wait_for": "latest"}
+    if choice != "custom":
+        return None
+    flat = dateparse.arabic_numerals(unicodedata.normalize("NFKC", text).strip().lower(), text, None)
+    wait_for = "next" if _REPLACEMENT.search(text) else "latest"
+    for pattern, kind in ((_AFTER_DELIVERY, "after_delivery"), (_STALLED, "stalled")):
+        match = pattern.match(flat)
+        if match:
+            number = next(int(g) for g in match.groups() if g is not None)
+            return {"type": kind, "wait_for": wait_for, ("days" if kind == "after_delivery" else "hours"): number}
+    return None
+
+
+def trigger_plan(ctx: Context, spec: dict[str, Any], parcels: ParcelFacts) -> followups.Plan:
+    """The plan :func:`followup_triggers.build` would give for ``spec``, worked out from the cached facts.
+
+    No SQL: this runs on every keystroke. Raises FollowUpError as the service would (no order, a day or
+    hour count out of range).
+    """
+    if parcels.order_id is None:
+        raise FollowUpError("no_order")
+    now, zone = ctx.clock.now(), ZoneInfo(ctx.tz)
+    wait_for = spec.get("wait_for", "latest")
+    trigger: dict[str, Any] = {"type": spec["type"], "order_id": parcels.order_id, "wait_for": wait_for,
+                               "known_shipments": list(parcels.shipments) if wait_for == "next" else [],
+                               "at": "10:00"}
+    if spec["type"] == "after_delivery":
+        days = int(spec["days"])
+        if not 0 <= days <= 365:
+            raise FollowUpError("bad_trigger", kind=f"days={days}", known="0-365")
+        fallback_day = now.astimezone(zone).date() + timedelta(days=days + triggers.FALLBACK_EXTRA_DAYS)
+        trigger["days"] = days
+        trigger["fallback_at"] = to_db(resolve_local(fallback_day, *triggers.DEFAULT_AT, zone)[0])
+    else:
+        hours = spec.get("hours")
+        if hours is not None and not 1 <= float(hours) <= 24 * 60:
+            raise FollowUpError("bad_trigger", kind=f"hours={hours}", known="1-1440")
+        trigger["hours"] = hours
+    shipment_id = parcels.shipments[0] if parcels.shipments and wait_for != "next" else None
+    outcome = triggers.evaluate(trigger, parcels.newest if shipment_id else None, ctx.tz, now)
+    trigger.update(shipment_id=shipment_id, basis=outcome.basis)
+    return followups.Plan(outcome.due_at, "trigger", trigger_spec=spec, trigger=trigger)
 
 
 class InfoLoaded(Message):
     def __init__(self, case: dict[str, Any] | None, agents: list[tuple[str, str]], error: str = "") -> None:
         self.case, self.agents, self.error = case, agents, error
+        super().__init__()
+
+
+class ParcelsLoaded(Message):
+    """The case's parcel facts (or why they could not be read), for the trigger previews."""
+
+    def __init__(self, parcels: ParcelFacts | None, error: str = "") -> None:
+        self.parcels, self.error = parcels, error
         super().__init__()
 
 
@@ -61,6 +155,8 @@ class FollowUpModal(ModalScreen[dict[str, Any] | None]):
         self.initial_note = note
         self.choice = self.initial_choice
         self.plan: followups.Plan | None = None
+        self.parcels: ParcelFacts | None = None  # None until the worker has read them
+        self.parcels_error = ""
         self.confirm_past = False
         self.ready = False
         self.busy = False
@@ -111,6 +207,12 @@ class FollowUpModal(ModalScreen[dict[str, Any] | None]):
             self.post_message(InfoLoaded(case, agents))
         except (FollowUpError, StoreError) as exc:
             self.post_message(InfoLoaded(None, agents, str(exc)))
+            self.post_message(ParcelsLoaded(None, str(exc)))  # a trigger preview must not say "loading" forever
+            return
+        try:  # after the case line is on screen: the parcels are only needed for trigger previews
+            self.post_message(ParcelsLoaded(read_parcels(self.ctx, case.get("order_id"))))
+        except (StoreError, sqlite3.Error) as exc:
+            self.post_message(ParcelsLoaded(None, str(exc)))
 
     @on(InfoLoaded)
     def _info(self, message: InfoLoaded) -> None:
@@ -135,6 +237,11 @@ class FollowUpModal(ModalScreen[dict[str, Any] | None]):
         self.ready = True
         self._update_preview()
 
+    @on(ParcelsLoaded)
+    def _parcels(self, message: ParcelsLoaded) -> None:
+        self.parcels, self.parcels_error = message.parcels, message.error
+        self._update_preview()
+
     # ----- live preview -------------------------------------------------------------------------
     @on(RadioSet.Changed, "#fu-quick")
     def _quick(self, event: RadioSet.Changed) -> None:
@@ -151,21 +258,30 @@ class FollowUpModal(ModalScreen[dict[str, Any] | None]):
         self._update_preview()
 
     def _update_preview(self) -> None:
+        """Recompute the preview; never reads the store (times are parsed, triggers use the cached facts)."""
         self.confirm_past = False
         self.query_one("#fu-message", Static).update("")
         self.query_one("#fu-save", Button).label = t("followups.ui.save")
         preview = self.query_one("#fu-preview", Static)
         text = self.query_one("#fu-when", Input).value
         self.plan = None
-        if not self.ready:
-            return
         try:
-            self.plan = followups.plan(self.ctx, self.case_id, self.choice, text)
+            spec = trigger_spec(self.choice, text)
+            if spec is None:
+                # case_id=None: a time never needs the case, and this call must not query for it.
+                self.plan = followups.plan(self.ctx, None, self.choice, text)
+            elif self.parcels_error:
+                preview.update(Text(t("followups.ui.preview_parcels_failed", detail=self.parcels_error),
+                                    style="red"))
+            elif self.parcels is None:
+                preview.update(Text(t("followups.ui.preview_loading"), style="dim"))
+            else:
+                self.plan = trigger_plan(self.ctx, spec, self.parcels)
         except (DateParseError, FollowUpError) as exc:
             preview.update(Text(str(exc), style="red"))
-        else:
+        if self.plan is not None:
             preview.update(plan_text(self.plan, self.ctx.clock.now(), self.ctx.tz))
-        self.query_one("#fu-save", Button).disabled = self.plan is None
+        self.query_one("#fu-save", Button).disabled = self.plan is None or not self.ready
 
     # ----- saving -------------------------------------------------------------------------------
     @on(Button.Pressed, "#fu-save")

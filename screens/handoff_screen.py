@@ -138,11 +138,18 @@ class HandoffScreen(Screen[None]):
         self.items = message.items
         name = str(self.items.agent.get("name") or self.agent_id)
         self.query_one("#ho-title", Static).update(Text(t("followups.handoff_ui.title", name=name), style="bold"))
-        self.query_one("#ho-counts", Static).update(Text(t("followups.handoff_ui.counts", **self.items.counts)))
+        counts = Text(t("followups.handoff_ui.counts", **self.items.counts))
+        if any(self.items.truncated(section) for section in SECTIONS):
+            # "全部交接" moves the rows on screen; say so, and that the rest shows up afterwards.
+            counts.append("\n" + t("followups.handoff_ui.truncated_hint", limit=handoff.LIMIT), style="yellow")
+        self.query_one("#ho-counts", Static).update(counts)
         for section in SECTIONS:
-            count = len(getattr(self.items, section))
+            total, shown = self.items.counts.get(section, 0), len(getattr(self.items, section))
             head = self.query_one(f"#ho-head-{section}", Static)
-            head.update(Text(t(f"followups.handoff_ui.{section}", n=count), style="bold"))
+            if self.items.truncated(section):
+                head.update(Text(t(f"followups.handoff_ui.{section}_truncated", shown=shown, n=total), style="bold"))
+            else:
+                head.update(Text(t(f"followups.handoff_ui.{section}", n=total), style="bold"))
         self._fill()
 
     def _cut(self, text: Text, column: str) -> Text:

@@ -27,14 +27,14 @@ from workbench.context import Context
 from workbench.i18n import t
 from workbench.services import proactive, source_state
 from workbench.store import StoreError
-from workbench.timefmt import short_local
+from workbench.timefmt import local, short_local
 
 
 class Loaded(Message):
-    """The lists, the sources' refresh state and the effect figures, read in a worker."""
+    """The scan (lists, effect figures, when) and the sources' refresh state, read in a worker."""
 
-    def __init__(self, items: list[proactive.Suggestion], sources: list[dict[str, Any]], effect: dict[str, int]):
-        self.items, self.sources, self.effect = items, sources, effect
+    def __init__(self, scan: proactive.Scan, sources: list[dict[str, Any]]):
+        self.scan, self.sources = scan, sources
         super().__init__()
 
 
@@ -123,24 +123,29 @@ class ProactiveScreen(Screen[None]):
         self.load()
 
     @work(thread=True, exclusive=True, group="proactive-load")
-    def load(self) -> None:
-        """Re-assess stalls, then read the lists (a worker thread: SQLite never blocks the screen)."""
+    def load(self, force: bool = False) -> None:
+        """The lists, from the last scan when nothing changed (a worker thread: SQLite never blocks the screen).
+
+        Opening the screen again within a few minutes reuses the scan instead of re-assessing up to
+        ~1,000 parcels; ``force`` (ctrl+r) always re-assesses. The sources' state is always read fresh.
+        """
         try:
-            proactive.refresh(self.ctx)
-            self.post_message(Loaded(proactive.suggestions(self.ctx), source_state.all_states(self.ctx),
-                                     proactive.effect(self.ctx)))
+            found = proactive.scan(self.ctx, force=force)
+            self.post_message(Loaded(found, source_state.all_states(self.ctx)))
         except (StoreError, sqlite3.Error) as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error")
 
     def on_loaded(self, message: Loaded) -> None:
-        self.items = message.items
+        self.items = list(message.scan.items)
         tz = self.ctx.tz
         line, failed = source_line(message.sources, tz)
         sources = self.query_one("#pr-sources", Static)
         sources.update(line)
         sources.set_class(failed, "-failed")
         self.query_one("#pr-title", Static).update(
-            Text(t("data.screen.title"), style="bold") + Text("   " + t("data.screen.effect", **message.effect), style="dim"))
+            Text(t("data.screen.title"), style="bold")
+            + Text("   " + t("data.screen.scanned", time=local(message.scan.at, tz).strftime("%H:%M")), style="dim")
+            + Text("   " + t("data.screen.effect", **message.scan.effect), style="dim"))
         table = self.query_one("#pr-table", DataTable)
         table.clear()
         for s in self.items:
@@ -215,7 +220,7 @@ class ProactiveScreen(Screen[None]):
         self.load()
 
     def action_reload(self) -> None:
-        self.load()
+        self.load(force=True)
 
     def action_back(self) -> None:
         self.app.pop_screen()

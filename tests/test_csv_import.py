@@ -125,6 +125,91 @@ def test_bad_mapping_file_names_file_line_and_key(tmp_path):
     assert raised.value.line == 4 and raised.value.key == "columns.buyer_age" and "bad.toml" in str(raised.value)
 
 
+BAD_MAPPINGS = [
+    # (file text, line, key, Chinese words that say what to do, English words that say what to do)
+    ('platform = "x"\ncolumn = {}\n', 2, "column",
+     "不认识的设置项 column。请检查拼写", "Unknown setting column. Check the spelling"),
+    ('extends = "youzan"\n', 1, "extends",
+     "请改为其中之一：taobao, jd, douyin, generic", "Use one of taobao, jd, douyin, generic"),
+    ('[columns]\norder_no = 7\n', 2, "order_no", "非空的文字列表", "a non-empty list of texts"),
+    ('columns = "订单号"\n', 1, "columns", "单独一行写 [columns]", "a line [columns] followed by"),
+    ('[status]\n"已发货" = "sent"\n', 2, "status.已发货",
+     "「已发货」对应的状态 sent 不存在", '"已发货" is mapped to the status sent'),
+    ('row_per = "line"\n', 1, "row_per",
+     '只能是 "order"（一行一个订单）或 "item"', 'use "order" (one row per order) or "item"'),
+    ('required = ["order_no", "item_sku"]\n[columns]\norder_no = "单号"\n', 1, "required",
+     "[columns] 里加上 item_sku", 'Add item_sku = "<header>" under [columns]'),
+    ('required = ["order_no", "buyer_age"]\n', 1, "required", "不认识的字段 buyer_age", "Unknown field buyer_age"),
+    ('[columns\norder_no = "x"\n', 1, None, "TOML 格式有误", "TOML syntax error"),
+]
+
+
+@pytest.mark.parametrize(("text", "line", "key", "zh", "en"), BAD_MAPPINGS)
+def test_each_mapping_mistake_names_line_key_and_what_to_do(tmp_path, text, line, key, zh, en):
+    from workbench import i18n
+
+    bad = tmp_path / "shop.toml"
+    bad.write_text(text, "utf-8")
+    try:
+        for lang, words in (("zh", zh), ("en", en)):
+            i18n.set_language(lang)
+            with pytest.raises(ConfigError) as raised:
+                import_file(None, DATA / "generic_orders.csv", mapping_file=bad)  # type: ignore[arg-type]
+            assert (raised.value.line, raised.value.key) == (line, key)
+            assert str(raised.value).startswith(f"{bad}:{line}") and words in str(raised.value)
+    finally:
+        i18n.set_language("zh")
+
+
+def test_unreadable_or_non_utf8_mapping_says_what_to_do(tmp_path):
+    with pytest.raises(ConfigError) as missing:
+        import_file(None, DATA / "generic_orders.csv", mapping_file=tmp_path / "nope.toml")  # type: ignore[arg-type]
+    assert "读不了映射文件" in str(missing.value) and "--mapping" in str(missing.value)
+    gbk = tmp_path / "gbk.toml"
+    gbk.write_bytes('name = "有赞"\n'.encode("gbk"))
+    with pytest.raises(ConfigError) as encoded:
+        import_file(None, DATA / "generic_orders.csv", mapping_file=gbk)  # type: ignore[arg-type]
+    assert "另存为 UTF-8" in str(encoded.value)
+
+
+def test_cli_reports_a_bad_mapping_as_the_mapping_file_in_both_languages(ctx, tmp_path, capsys):
+    from workbench import i18n
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text('platform = "x"\n[columns]\norder_no = "单号"\nbuyer_age = "年龄"\n', "utf-8")
+    argv = ["--db", str(ctx.store.path), "import", "csv", str(DATA / "generic_orders.csv"), "--mapping", str(bad)]
+    try:
+        assert main([*argv, "--lang", "zh"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("映射文件有误，没有导入任何数据：") and f"{bad}:4 [columns.buyer_age]" in err
+        assert "不认识的字段 buyer_age" in err and "配置文件" not in err
+        assert main([*argv, "--lang", "en"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("The mapping file has a problem, so nothing was imported:")
+        assert "Unknown field buyer_age. Check the spelling" in err and "config file" not in err
+        assert main([*argv, "--lang", "en", "--json"]) == 2
+        report = json.loads(capsys.readouterr().out)
+        assert (report["ok"], report["error"], report["line"]) == (False, "mapping", 4)
+        assert report["key"] == "columns.buyer_age" and report["file"] == str(bad)
+    finally:
+        i18n.set_language("zh")
+    assert ctx.store.scalar("SELECT count(*) FROM orders") == 0
+
+
+def test_missing_columns_describe_the_fields_in_the_users_language(ctx):
+    from workbench import i18n
+
+    try:
+        for lang, words in (("zh", "实付金额 paid（表头：买家实际支付金额 / 实付款）"),
+                            ("en", "amount paid paid (header: 买家实际支付金额 / 实付款)")):
+            i18n.set_language(lang)
+            with pytest.raises(CsvImportError) as raised:
+                import_file(ctx, DOUYIN, platform="taobao")
+            assert words in str(raised.value)
+    finally:
+        i18n.set_language("zh")
+
+
 def test_missing_columns_name_them_and_the_mapping_to_use(ctx):
     with pytest.raises(CsvImportError) as raised:
         import_file(ctx, DOUYIN, platform="taobao")

@@ -374,6 +374,37 @@ def test_handoff_moves_everything_open_in_one_go(fctx: Context, clock: FrozenClo
     assert handoff.open_items(fctx, "a-lina").counts["followups"] == 0
 
 
+def seed_more_than_a_page(ctx: Context, clock: FrozenClock) -> None:
+    """Five call-backs due before a promised action, three approval requests; then 5.5 hours pass, so
+    every call-back is overdue and c-1, c-4, c-5 (unanswered) are past their SLA."""
+    for hours in range(1, 6):
+        followups.schedule(ctx, "c-1", "call_back", when=f"+{hours}h")
+    followups.schedule(ctx, "c-1", "promised_action", when="+8h", note="答应补发赠品")
+    stamp = to_db(clock.now())
+    with ctx.store.write() as conn:
+        for n in range(3):
+            conn.execute("INSERT INTO compensations (id, case_id, customer_id, agent_id, action, amount_fen, status, "
+                         "created_at, updated_at) VALUES (?, 'c-4', 'cu-1', 'a-lina', 'coupon', 8000, 'requested', "
+                         "?, ?)", (f"p-{n}", stamp, stamp))
+    clock.advance(hours=5, minutes=30)
+
+
+def test_handoff_counts_are_true_totals_when_the_lists_are_cut(fctx: Context, clock: FrozenClock,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    seed_more_than_a_page(fctx, clock)
+    monkeypatch.setattr(handoff, "LIMIT", 2)
+    items = handoff.open_items(fctx, "a-lina")
+    assert [len(items.followups), len(items.promised), len(items.approvals), len(items.sla_risk)] == [2, 1, 2, 2]
+    assert items.counts == {"followups": 5, "promised": 1, "approvals": 3, "sla_risk": 3, "overdue": 5}
+    assert [items.truncated(s) for s in ("followups", "promised", "approvals", "sla_risk")] == [True, False, True, True]
+    assert items.promised[0]["note"] == "答应补发赠品"  # not crowded out by the earlier call-backs
+    monkeypatch.setattr(handoff, "LIMIT", 500)
+    whole = handoff.open_items(fctx, "a-lina")
+    assert {k: len(getattr(whole, k)) for k in ("followups", "promised", "approvals", "sla_risk")} == {
+        k: whole.counts[k] for k in ("followups", "promised", "approvals", "sla_risk")}
+    assert not any(whole.truncated(s) for s in ("followups", "promised", "approvals", "sla_risk"))
+
+
 def test_handoff_needs_the_agent_or_a_lead(fctx: Context) -> None:
     fctx.agent_id = "a-chenjie"
     with pytest.raises(FollowUpError) as info:

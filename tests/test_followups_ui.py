@@ -165,6 +165,76 @@ async def test_quick_choice_after_delivery_and_merged_case(fctx: Context) -> Non
         assert no_order.screen.query_one("#fu-quick-after_delivery_3d", RadioButton).disabled
 
 
+async def test_delivery_preview_uses_parcels_read_once_off_the_ui_thread(fctx: Context, monkeypatch: Any) -> None:
+    """The parcels are read once by the opening worker; until then the preview says so; typing a
+    delivery trigger then runs no SQL on the UI thread, and what is saved matches the preview."""
+    import threading
+
+    from screens import followup_modal
+    from tests.followup_fixtures import add_event
+
+    now = fctx.clock.now()
+    add_event(fctx, "s-1", "e-deliver", now - timedelta(hours=20), "delivered", "快件已签收,签收人:本人")
+    gate, reads = threading.Event(), []
+    real = followup_modal.read_parcels
+
+    def held(ctx: Context, order_id: str | None) -> Any:
+        reads.append(order_id)
+        gate.wait(10)
+        return real(ctx, order_id)
+
+    monkeypatch.setattr(followup_modal, "read_parcels", held)
+    app = Host(fctx, modal("c-1", kind="check_satisfaction"))
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            for _ in range(50):
+                await pilot.pause()
+                if getattr(app.screen, "ready", False):
+                    break
+            screen = app.screen
+            preview = screen.query_one("#fu-preview", Static)
+            screen.query_one("#fu-when", Input).focus()
+            await pilot.press(*"签收后5天")
+            await pilot.pause()
+            assert plain(preview) == "正在读取包裹信息，马上按签收时间算出提醒时间…"
+            assert screen.query_one("#fu-save").disabled
+            gate.set()
+            await settle(pilot)
+            # delivered 2026-11-22 14:00 shop time -> five days later at 10:00
+            assert "2026-11-27 周五 10:00" in plain(preview) and "签收后 5 天 · 按签收时间" in plain(preview)
+
+            statements: list[str] = []
+            fctx.store.conn.set_trace_callback(statements.append)  # this thread is the UI thread
+            try:
+                await pilot.press("backspace", "backspace", *"3天")
+                await pilot.pause()
+            finally:
+                fctx.store.conn.set_trace_callback(None)
+            assert statements == [] and reads == ["o-1"]
+            assert "2026-11-25 周三 10:00" in plain(preview) and "签收后 3 天" in plain(preview)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+    finally:
+        gate.set()
+    assert app.result["due_at"] == "2026-11-25T02:00:00Z"
+    assert json.loads(app.result["trigger"])["basis"] == "delivered"
+
+
+async def test_time_preview_needs_no_parcels_and_a_missing_order_is_explained(fctx: Context) -> None:
+    no_order = Host(fctx, modal("c-4"))
+    async with no_order.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        when = no_order.screen.query_one("#fu-when", Input)
+        when.focus()
+        await pilot.press(*"签收后3天")
+        await settle(pilot)
+        assert "没有关联订单" in plain(no_order.screen.query_one("#fu-preview", Static))
+        when.value = ""
+        await pilot.press(*"明天下午3点")
+        await settle(pilot)
+        assert "2026-11-24 周二 15:00（Asia/Shanghai）" in plain(no_order.screen.query_one("#fu-preview", Static))
+
+
 # ---- becoming due -------------------------------------------------------------------------------
 async def test_a_follow_up_becomes_due_as_the_clock_moves(fctx: Context, clock: FrozenClock) -> None:
     row = followups.schedule(fctx, "c-1", "call_back", when="+1h", note="回电")
@@ -290,6 +360,29 @@ async def test_handoff_moves_everything_to_a_colleague(fctx: Context) -> None:
         assert done == "已交接：跟进 3 条，工单 3 个。"  # nothing skipped: "跳过 0 项" is left out
     owners = {r[0] for r in fctx.store.query("SELECT owner_id FROM follow_ups WHERE status IN ('scheduled', 'due')")}
     assert "a-lina" not in owners
+
+
+async def test_handoff_says_how_many_there_are_when_the_lists_are_cut(fctx: Context, clock: FrozenClock,
+                                                                       monkeypatch: Any) -> None:
+    from screens.handoff_screen import HandoffScreen
+    from tests.test_followups_service import seed_more_than_a_page
+    from workbench.services import handoff
+
+    seed_more_than_a_page(fctx, clock)
+    monkeypatch.setattr(handoff, "LIMIT", 2)
+    app = Host(fctx, lambda ctx: HandoffScreen(ctx, "a-lina"))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        heads = {s: plain(screen.query_one(f"#ho-head-{s}", Static))
+                 for s in ("followups", "promised", "approvals", "sla_risk")}
+        assert heads == {"followups": "跟进 · 显示前 2 条，共 5 条", "promised": "答应顾客的事 · 1 件",
+                         "approvals": "等组长审批的补偿 · 显示前 2 笔，共 3 笔",
+                         "sla_risk": "SLA 快到或已超时 · 显示前 2 单，共 3 单"}
+        assert screen.query_one("#ho-followups", DataTable).row_count == 2
+        counts = plain(screen.query_one("#ho-counts", Static))
+        assert "跟进 5 条（逾期 5 条）" in counts and "待审批补偿 3 笔" in counts and "SLA 快超时 3 单" in counts
+        assert "每类最多显示 2 项" in counts
 
 
 def test_trigger_plan_preview_uses_the_catalog_brackets(fctx: Context) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from textual.app import App
 from textual.pilot import Pilot
+from textual.widgets import Static
 
 from screens.proactive_screen import ProactiveScreen, detail
 from workbench import changes, i18n
@@ -124,6 +125,75 @@ def test_english_messages(ctx):
     assert text.startswith("Hello 王磊") and "Reply 1: keep waiting" in text and "52 hours" in text
 
 
+def counting_refresh(monkeypatch) -> list[int]:
+    """Count the stall re-assessments (the expensive part) while still running the real one."""
+    calls: list[int] = []
+    real = proactive.refresh
+
+    def refresh(ctx) -> int:
+        calls.append(1)
+        return real(ctx)
+
+    monkeypatch.setattr(proactive, "refresh", refresh)
+    return calls
+
+
+def test_scan_is_reused_until_the_data_changes_or_it_gets_old(ctx, monkeypatch):
+    seed(ctx)
+    calls = counting_refresh(monkeypatch)
+    first = proactive.scan(ctx)
+    assert not first.reused and len(calls) == 1 and first.at == ctx.clock.now()
+    assert [s.order_no for s in first.items] == ["1002", "1004", "1003", "1001", "2001"]
+
+    ctx.clock.advance(minutes=2)
+    again = proactive.scan(ctx)
+    assert again.reused and again.items == first.items and again.at == first.at and len(calls) == 1
+
+    # A customer writes about 1001: the order leaves the list at once, without re-assessing stalls.
+    stalled = first.items[3]
+    stamp = to_db(ctx.clock.now())
+    with ctx.store.write() as conn:
+        changes.insert(conn, ctx.clock, "cases", {"id": "c-wrote", "customer_id": stalled.customer_id,
+                                                  "order_id": stalled.order_id, "intent": "where_is_order",
+                                                  "opened_at": stamp, "updated_at": stamp})
+    changed = proactive.scan(ctx)
+    assert not changed.reused and len(calls) == 1
+    assert "1001" not in [s.order_no for s in changed.items]
+
+    # A new parcel in trouble arrives (ingest assesses it): it shows without waiting for the interval.
+    ingest.upsert_orders(ctx, [_order(ctx, "1007", "黄河", [*MOVING, (8, "问题件:收件地址不详,无法派送")])])
+    assert "1007" in [s.order_no for s in proactive.scan(ctx).items] and len(calls) == 1
+    assert proactive.scan(ctx).reused
+
+    # A parcel that stalls with time alone (48 h in a minute) only turns up once the stalls were last
+    # re-assessed longer than RESCAN_AFTER ago: here 4 minutes, then 6.
+    ingest.upsert_orders(ctx, [_order(ctx, "1008", "林木", [*MOVING, (47.99, "快件已到达【武汉转运中心】")])])
+    ctx.clock.advance(minutes=2)
+    assert "1008" not in [s.order_no for s in proactive.scan(ctx).items] and len(calls) == 1
+    ctx.clock.advance(minutes=2)
+    aged = proactive.scan(ctx)
+    assert not aged.reused and len(calls) == 2 and aged.rescanned_at == ctx.clock.now()
+    assert "1008" in [s.order_no for s in aged.items]
+    assert proactive.scan(ctx).reused  # the re-assessment's own writes do not invalidate it
+
+
+def test_forced_scan_always_reassesses(ctx, monkeypatch):
+    seed(ctx)
+    calls = counting_refresh(monkeypatch)
+    proactive.scan(ctx)
+    assert proactive.scan(ctx).reused
+    forced = proactive.scan(ctx, force=True)
+    assert not forced.reused and len(calls) == 2
+
+
+def test_a_clock_that_went_back_does_not_keep_a_scan_forever(ctx, monkeypatch):
+    seed(ctx)
+    calls = counting_refresh(monkeypatch)
+    proactive.scan(ctx)
+    ctx.clock.advance(hours=-1)
+    assert not proactive.scan(ctx).reused and len(calls) == 2
+
+
 # ----- screen --------------------------------------------------------------------------------------
 class Host(App[None]):
     def __init__(self, ctx) -> None:
@@ -170,6 +240,29 @@ async def test_pilot_toggle_send_and_follow_up(ctx):
         await settle(pilot)
         assert ctx.store.scalar("SELECT count(*) FROM cases WHERE proactive = 1") == 2
         assert ctx.store.scalar("SELECT count(*) FROM follow_ups WHERE kind = 'check_delivery'") == 1
+
+
+async def test_pilot_reopening_reuses_the_scan_and_ctrl_r_rescans(ctx, monkeypatch):
+    seed(ctx)
+    calls = counting_refresh(monkeypatch)
+    async with Host(ctx).run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert len(calls) == 1 and len(pilot.app.screen.items) == 5
+        title = str(pilot.app.screen.query_one("#pr-title", Static).render())
+        assert "扫描于 10:00" in title
+        pilot.app.pop_screen()
+        ctx.clock.advance(minutes=3)
+        pilot.app.push_screen(ProactiveScreen(ctx))
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, ProactiveScreen) and len(screen.items) == 5 and len(calls) == 1
+        assert "扫描于 10:00" in str(screen.query_one("#pr-title", Static).render())
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert len(calls) == 2 and "扫描于 10:03" in str(screen.query_one("#pr-title", Static).render())
+        await pilot.press("s")  # a contact changes the data: the list is read again, stalls are not re-assessed
+        await settle(pilot)
+        assert len(screen.items) == 4 and len(calls) == 2
 
 
 def test_hostile_names_are_shown_literally(ctx, shared_data):

@@ -256,6 +256,46 @@ def test_credentials_stay_private(tmp_path: Path, clock: FrozenClock, monkeypatc
     assert redact.text("dsn host=x password=topsecret user=y") == "dsn host=x password=*** user=y"
 
 
+def test_hub_add_agent_says_what_to_do_in_the_chosen_language(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """No hub address, or a password variable that is not set: exit 2 and a message saying how to fix it,
+    in Chinese by default, in English with --lang en or the config's ui.lang; nothing is registered."""
+    from workbench import i18n
+
+    monkeypatch.delenv("WORKBENCH_HUB_URL", raising=False)
+    monkeypatch.delenv("WB_TEST_NO_SUCH_PW", raising=False)
+    hub_file = tmp_path / "hub.db"
+    try:
+        assert cli_main(["hub", "add-agent", "a-lina"]) == 2
+        err = capsys.readouterr().err
+        assert "不知道要连哪个同步中心" in err and "--hub" in err and "WORKBENCH_HUB_URL" in err
+        assert "is required" not in err
+
+        assert cli_main(["hub", "add-agent", "a-lina", "--lang", "en"]) == 2
+        err = capsys.readouterr().err
+        assert "No hub to connect to: pass --hub" in err and "WORKBENCH_HUB_URL" in err
+        assert "同步中心" not in err
+
+        missing_pw = ["hub", "add-agent", "a-lina", "--hub", f"sqlite:///{hub_file}", "--password-env",
+                      "WB_TEST_NO_SUCH_PW"]
+        assert cli_main([*missing_pw, "--lang", "zh"]) == 2
+        err = capsys.readouterr().err
+        assert "环境变量 WB_TEST_NO_SUCH_PW 没有设置" in err and "a-lina" in err and "export WB_TEST_NO_SUCH_PW" in err
+        assert cli_main([*missing_pw, "--lang", "en"]) == 2
+        err = capsys.readouterr().err
+        assert "The environment variable WB_TEST_NO_SUCH_PW is not set" in err and "for a-lina" in err
+        assert "环境变量" not in err
+        assert not hub_file.exists()
+
+        config = tmp_path / "en.toml"
+        config.write_text('[ui]\nlang = "en"\n', "utf-8")
+        i18n.set_language("zh")
+        assert cli_main(["hub", "add-agent", "a-lina", "--config", str(config)]) == 2
+        assert "No hub to connect to" in capsys.readouterr().err
+    finally:
+        i18n.set_language("zh")
+
+
 def test_cli_sync_and_hub_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                    monkeypatch: pytest.MonkeyPatch) -> None:
     db = tmp_path / "cli.db"

@@ -83,13 +83,14 @@ def run_add_agent(args: argparse.Namespace) -> int:
     from workbench.sync.protocol import HubError
     from workbench.sync.status import ENV_URL
 
+    _use_config_language(args)
     dsn = args.hub or os.environ.get(ENV_URL, "")
     if not dsn:
-        print("--hub DSN (or WORKBENCH_HUB_URL) is required / 需要同步中心地址", file=sys.stderr)
+        print(t("sync.hub.address_missing", env=ENV_URL), file=sys.stderr)
         return 2
     password = os.environ.get(args.password_env) if args.password_env else None
     if args.password_env and password is None:
-        print(f"environment variable {args.password_env} is not set / 环境变量未设置", file=sys.stderr)
+        print(t("sync.hub.password_env_missing", var=args.password_env, agent=args.name), file=sys.stderr)
         return 2
     try:
         if dsn.startswith("sqlite:///"):
@@ -105,6 +106,21 @@ def run_add_agent(args: argparse.Namespace) -> int:
         return 2
     return _done(args, info, t("sync.hub.agent_added", agent=info["agent_id"], role=info["role"], tier=info["tier"],
                                login=info["login"]))
+
+
+def _use_config_language(args: argparse.Namespace) -> None:
+    """Speak the config's ``ui.lang`` when ``--lang`` was not given.
+
+    ``add-agent`` needs no cache, so it never builds a Context (which is where other commands pick up
+    the configured language); without this a lead whose config says ``lang = "en"`` would get Chinese
+    errors. Only the config file is read; a broken one raises ConfigError, which the CLI reports.
+    """
+    if getattr(args, "lang", None):
+        return
+    from workbench import config, i18n, paths
+
+    settings = config.load(paths.resolve(None, getattr(args, "config", None)).config_file)
+    i18n.set_language(settings.ui.lang)
 
 
 def _done(args: argparse.Namespace, info: dict[str, Any], message: str) -> int:

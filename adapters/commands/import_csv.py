@@ -68,8 +68,9 @@ def _write_rejects(path: str, rejects: list[Any]) -> None:
 def run(args: argparse.Namespace) -> int:
     from adapters.csv_import import CsvImportError, import_file, progress_bar
     from workbench.cli import context_from
+    from workbench.config import ConfigError
     from workbench.i18n import t
-    from workbench.sanitize import one_line
+    from workbench.sanitize import clean, one_line
 
     as_json = getattr(args, "json", False)
     ctx = context_from(args)
@@ -81,6 +82,16 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps({"ok": False, "error": exc.kind, "message": str(exc), **exc.detail}, ensure_ascii=False))
         else:
             print(str(exc), file=sys.stderr)
+        return 2
+    except ConfigError as exc:
+        # Only the --mapping file can raise this here (the config was read by context_from above); the
+        # generic "config file is wrong" wording would send the user to the wrong file.
+        message = t("data.mapping.problem", detail=clean(str(exc)))
+        if as_json:
+            print(json.dumps({"ok": False, "error": "mapping", "message": message, "file": exc.path,
+                              "line": exc.line, "key": exc.key}, ensure_ascii=False))
+        else:
+            print(message, file=sys.stderr)
         return 2
     if args.rejects:
         _write_rejects(args.rejects, report.rejects)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters.csv_import import cells
-from adapters.csv_import.mappings import BUILTIN, FIELDS, Mapping, best_builtin, builtin, load
+from adapters.csv_import.mappings import BUILTIN, Mapping, best_builtin, builtin, field_label, load
 from workbench import logistics
 from workbench.context import Context
 from workbench.i18n import t
@@ -181,7 +181,8 @@ def _whole_file(path: Path, mapping: Mapping,
             t("data.csv.hint_mapping")
         if "\ufffd" in "".join(header) or (used == "gb18030" and not columns):
             hint = t("data.csv.hint_encoding") + " " + hint
-        listed = "; ".join(f"{name} ({FIELDS[name]}): {' / '.join(mapping.columns.get(name, ()))}" for name in missing)
+        listed = "; ".join(t("data.csv.missing_field", field=name, what=field_label(name),
+                               headers=" / ".join(mapping.columns.get(name, ())) or "-") for name in missing)
         raise CsvImportError("missing_columns", t("data.csv.missing_columns", file=str(path), mapping=mapping.name,
                                                   columns=listed, hint=hint), missing=missing, suggestion=guess)
     return used, header, columns, rows

@@ -17,21 +17,21 @@ from pathlib import Path
 from typing import Any
 
 from workbench.config import ConfigError
+from workbench.i18n import t
 from workbench.services.ingest import ORDER_STATUSES
 
-#: Every field a mapping may name, and what it holds.
-FIELDS: dict[str, str] = {
-    "order_no": "order number", "sub_order_no": "sub-order / line number (item-per-row layouts)",
-    "buyer_id": "platform buyer id or member name", "buyer_name": "buyer's name",
-    "receiver": "receiver name", "phone": "receiver mobile (masked ones are fine)", "email": "email",
-    "address": "full address", "province": "province", "city": "city", "district": "district",
-    "street": "street", "address_detail": "detailed address", "status": "order status",
-    "after_sale": "after-sale / refund status", "total": "order total", "paid": "amount paid",
-    "refunded": "amount refunded", "created_at": "order time", "paid_at": "payment time",
-    "shipped_at": "shipping time", "item_title": "product title", "item_sku": "SKU / merchant code",
-    "item_qty": "quantity", "item_price": "unit price", "carrier": "courier company",
-    "tracking_no": "tracking number", "shipping_info": "courier + tracking number in one cell",
-}
+#: Every field a mapping may name; what each holds is ``data.csv.field.<name>`` in the catalog.
+FIELDS: tuple[str, ...] = (
+    "order_no", "sub_order_no", "buyer_id", "buyer_name", "receiver", "phone", "email", "address", "province",
+    "city", "district", "street", "address_detail", "status", "after_sale", "total", "paid", "refunded",
+    "created_at", "paid_at", "shipped_at", "item_title", "item_sku", "item_qty", "item_price", "carrier",
+    "tracking_no", "shipping_info",
+)
+
+
+def field_label(name: str) -> str:
+    """What a field holds, in the user's language (shown when a required column is missing)."""
+    return t(f"data.csv.field.{name}")
 
 
 @dataclass(frozen=True)
@@ -151,7 +151,16 @@ def _strings(path: Path, text: str, key: str, value: Any) -> tuple[str, ...]:
         return (value,)
     if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
         return tuple(value)
-    raise ConfigError(path, "应为列名或列名列表 / expected a header name or a list of names", _line(text, key), key)
+    raise ConfigError(path, t("data.mapping.expected_names", setting=key), _line(text, key), key)
+
+
+def _table(path: Path, text: str, data: dict[str, Any], key: str) -> dict[str, Any]:
+    """``[columns]`` / ``[status]`` as a dict; written as a plain value (``columns = "订单号"``) it is refused
+    with the line, not left to fail later as an AttributeError with a traceback."""
+    value = data.get(key) or {}
+    if not isinstance(value, dict):
+        raise ConfigError(path, t("data.mapping.not_a_table", setting=key), _line(text, key), key)
+    return value
 
 
 def load(path: Path) -> Mapping:
@@ -160,45 +169,48 @@ def load(path: Path) -> Mapping:
         text = path.read_text("utf-8")
         data = tomllib.loads(text)
     except OSError as exc:
-        raise ConfigError(path, f"无法读取映射文件 / cannot read the mapping file: {exc}") from exc
+        raise ConfigError(path, t("data.mapping.unreadable", detail=exc.strerror or exc)) from exc
     except UnicodeDecodeError as exc:
-        raise ConfigError(path, "映射文件须为 UTF-8 编码 / the mapping file must be UTF-8") from exc
+        raise ConfigError(path, t("data.mapping.not_utf8")) from exc
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"line (\d+)", str(exc))
-        raise ConfigError(path, f"TOML 语法错误 / TOML syntax error: {exc}",
+        raise ConfigError(path, t("data.mapping.syntax", detail=exc),
                           int(match.group(1)) if match else None) from exc
     known = {"name", "platform", "extends", "row_per", "sum_amounts", "date_formats", "required", "columns", "status"}
     for key in data:
         if key not in known:
-            raise ConfigError(path, f"未知的键 / unknown key; 可用 / known: {', '.join(sorted(known))}",
+            raise ConfigError(path, t("data.mapping.unknown_key", setting=key, known=", ".join(sorted(known))),
                               _line(text, key), key)
     base = Mapping(path.stem, "", {}, ("order_no", "status", "paid", "created_at"), ())
     if "extends" in data:
         try:
             base = builtin(str(data["extends"]))
         except KeyError:
-            raise ConfigError(path, f"extends 只能是 / must be one of: {', '.join(BUILTIN)}",
+            raise ConfigError(path, t("data.mapping.bad_extends", value=data["extends"], known=", ".join(BUILTIN)),
                               _line(text, "extends"), "extends") from None
     columns = dict(base.columns)
-    for name, value in (data.get("columns") or {}).items():
+    for name, value in _table(path, text, data, "columns").items():
         if name not in FIELDS:
-            raise ConfigError(path, f"未知字段 / unknown field; 可用 / known: {', '.join(FIELDS)}",
+            raise ConfigError(path, t("data.mapping.unknown_field", field=name, known=", ".join(FIELDS)),
                               _line(text, name), f"columns.{name}")
         columns[name] = _strings(path, text, name, value)
     statuses = list(base.statuses)
-    for word, status in (data.get("status") or {}).items():
+    for word, status in _table(path, text, data, "status").items():
         if status not in ORDER_STATUSES:
-            raise ConfigError(path, f"状态只能是 / status must be one of: {', '.join(ORDER_STATUSES)}",
-                              _line(text, word), f"status.{word}")
+            raise ConfigError(path, t("data.mapping.bad_status", word=word, value=status,
+                                      known=", ".join(ORDER_STATUSES)), _line(text, word), f"status.{word}")
         statuses.insert(0, (word, status))
     row_per = data.get("row_per", base.row_per)
     if row_per not in ("order", "item"):
-        raise ConfigError(path, 'row_per 只能是 "order" 或 "item" / must be "order" or "item"',
-                          _line(text, "row_per"), "row_per")
+        raise ConfigError(path, t("data.mapping.bad_row_per", value=row_per), _line(text, "row_per"), "row_per")
     required = _strings(path, text, "required", data["required"]) if "required" in data else base.required
+    for name in required:  # a misspelt name first: "no header for buyer_age" would send the user the wrong way
+        if name not in FIELDS:
+            raise ConfigError(path, t("data.mapping.unknown_field", field=name, known=", ".join(FIELDS)),
+                              _line(text, "required"), "required")
     for name in required:
         if name not in columns:
-            raise ConfigError(path, f"必填字段 {name} 没有列名 / required field {name} has no column",
+            raise ConfigError(path, t("data.mapping.required_without_column", field=name),
                               _line(text, "required"), "required")
     return replace(
         base, name=str(data.get("name", path.stem)), platform=str(data.get("platform") or base.platform or path.stem),
@@ -218,4 +230,4 @@ def best_builtin(headers: list[str]) -> tuple[str, int]:
     return scores[0][2], scores[0][0]
 
 
-__all__ = ["BUILTIN", "FIELDS", "Mapping", "best_builtin", "builtin", "load", "normalize_header"]
+__all__ = ["BUILTIN", "FIELDS", "Mapping", "best_builtin", "builtin", "field_label", "load", "normalize_header"]

@@ -18,7 +18,7 @@ from workbench.context import Context
 from workbench.i18n import t
 from workbench.ids import new_id
 from workbench.services import followups
-from workbench.services.followup_model import OPEN_SQL, BulkResult, FollowUpError, agent_row
+from workbench.services.followup_model import OPEN_SQL, BulkResult, FollowUpError, agent_row, overdue_count
 from workbench.timefmt import to_db
 
 LIMIT = 500
@@ -26,7 +26,11 @@ LIMIT = 500
 
 @dataclass
 class OpenItems:
-    """What one agent has open; each list is bounded by LIMIT (counts say how many there are in all)."""
+    """What one agent has open; each list is bounded by LIMIT, ``counts`` say how many there are in all.
+
+    The counts come from COUNT queries, not from the lists: an agent leaving 800 follow-ups must see
+    800, not 500, or the colleague taking over is told a smaller shift than they get.
+    """
 
     agent: dict[str, Any]
     followups: list[dict[str, Any]] = field(default_factory=list)
@@ -34,6 +38,10 @@ class OpenItems:
     approvals: list[dict[str, Any]] = field(default_factory=list)
     sla_risk: list[dict[str, Any]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+
+    def truncated(self, section: str) -> bool:
+        """More ``section`` items exist than the list holds (the screen says "显示前 500 条，共 N 条")."""
+        return self.counts.get(section, 0) > len(getattr(self, section))
 
     def case_ids(self) -> list[str]:
         """Cases that move with the hand-off: pending approvals and SLAs at risk."""
@@ -48,13 +56,15 @@ def open_items(ctx: Context, agent_id: str) -> OpenItems:
     """Everything ``agent_id`` has open right now."""
     agent = agent_row(ctx.store.conn, agent_id)
     pol, now = sla.policy(ctx), ctx.clock.now()
-    rows = ctx.store.query(
-        followups.CASE_SELECT + f"WHERE f.owner_id = ? AND f.{OPEN_SQL} ORDER BY f.due_at, f.id LIMIT ?",
-        (agent_id, LIMIT * 2))
-    decorated = followups.decorate(ctx, rows)
+    open_followups = f"f.owner_id = ? AND f.{OPEN_SQL}"  # indexed by owner and open status (0001, 0040)
     items = OpenItems(agent)
-    items.followups = [r for r in decorated if r["kind"] != "promised_action"][:LIMIT]
-    items.promised = [r for r in decorated if r["kind"] == "promised_action"][:LIMIT]
+    # One query per kind, each with its own LIMIT: split from one list, 1,000 early call-backs would
+    # have hidden every promised action.
+    for section, kind_test in (("followups", "!="), ("promised", "=")):
+        rows = ctx.store.query(followups.CASE_SELECT + f"WHERE {open_followups} AND f.kind {kind_test} "
+                               "'promised_action' ORDER BY f.due_at, f.id LIMIT ?", (agent_id, LIMIT))
+        setattr(items, section, followups.decorate(ctx, rows))
+    approvals_from = "FROM compensations p WHERE p.status = 'requested' AND p.agent_id = ?"
     items.approvals = [dict(r) for r in ctx.store.query(
         "SELECT p.id, p.case_id, p.action, p.amount_fen, p.reason, p.created_at, c.subject AS case_subject, "
         "cu.name AS customer_name FROM compensations p LEFT JOIN cases c ON c.id = p.case_id "
@@ -62,16 +72,23 @@ def open_items(ctx: Context, agent_id: str) -> OpenItems:
         "WHERE p.status = 'requested' AND p.agent_id = ? ORDER BY p.created_at LIMIT ?", (agent_id, LIMIT))]
     horizon = to_db(now + timedelta(minutes=pol.at_risk_minutes))
     unmet, unmet_params = sla.unmet_sql(pol)
+    risk_from = ("FROM cases c JOIN customers cu ON cu.id = c.customer_id "
+                 f"WHERE c.status IN ('open', 'pending') AND c.assignee_id = ? AND c.sla_due_at <= ? AND {unmet} ")
+    risk_params = (agent_id, horizon, *unmet_params)
     risk = ctx.store.query(
         "SELECT c.id, c.subject, c.sla_kind, c.sla_due_at, c.first_response_at, c.stage, c.status, "
-        "cu.name AS customer_name FROM cases c JOIN customers cu ON cu.id = c.customer_id "
-        f"WHERE c.status IN ('open', 'pending') AND c.assignee_id = ? AND c.sla_due_at <= ? AND {unmet} "
-        "ORDER BY c.sla_due_at LIMIT ?", (agent_id, horizon, *unmet_params, LIMIT))
+        "cu.name AS customer_name " + risk_from + "ORDER BY c.sla_due_at LIMIT ?", (*risk_params, LIMIT))
     items.sla_risk = [dict(r, remaining=sla.remaining_seconds(r["sla_due_at"], now)) for r in risk]
+    # True totals: each a COUNT over the same condition as its list, served by the same indexes.
+    counted = ctx.store.one(
+        "SELECT count(*) AS n, coalesce(sum(f.kind = 'promised_action'), 0) AS promised "
+        f"FROM follow_ups f WHERE {open_followups}", (agent_id,))
+    total, promised = (int(counted["n"]), int(counted["promised"])) if counted is not None else (0, 0)
     items.counts = {
-        "followups": len(items.followups), "promised": len(items.promised),
-        "approvals": len(items.approvals), "sla_risk": len(items.sla_risk),
-        "overdue": sum(1 for r in decorated if r["display_status"] == "overdue"),
+        "followups": total - promised, "promised": promised,
+        "approvals": int(ctx.store.scalar("SELECT count(*) " + approvals_from, (agent_id,)) or 0),
+        "sla_risk": int(ctx.store.scalar("SELECT count(*) " + risk_from, risk_params) or 0),
+        "overdue": overdue_count(ctx, agent_id),  # the header's figure: both kinds, past due plus the grace
     }
     return items
 

@@ -10,12 +10,16 @@ Two lists, both read-only until the agent acts:
 Contacting a customer creates a case with ``proactive = 1`` holding the message sent (row + outbox in
 one transaction), so :func:`effect` can later compare contacted and uncontacted orders. A one-key
 follow-up goes through ``workbench.services.followups.schedule``.
+
+Re-assessing stalls costs one write transaction per candidate parcel (up to ~1,000), so the screen goes
+through :func:`scan`, which keeps the last result in ``ctx.extras`` and reuses it while nothing it
+depends on changed and it is younger than :data:`RESCAN_AFTER`.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -39,6 +43,16 @@ _GENERIC_LEAD = ("男女款", "男款", "女款", "男士", "女士", "儿童", 
 FOLLOW_UP = {"trouble": ("check_delivery", "tomorrow_10"), "guide": ("check_satisfaction", "+3d")}
 _OPEN_CASE = "SELECT 1 FROM cases k WHERE k.order_id = o.id AND k.status != 'closed'"
 _CONTACTED = "SELECT 1 FROM cases k WHERE k.order_id = o.id AND k.proactive = 1 AND k.intent = ?"
+#: A scan is reused for this long when the data did not change. Stalls are counted in hours and the
+#: usage guides in days, so a few minutes never hides anything an agent could act on.
+RESCAN_AFTER = timedelta(minutes=5)
+_SCAN_KEY = "proactive.scan"
+#: Cheap signals that something the lists depend on changed, each an index or rowid lookup: any local
+#: write (every one has an outbox entry: contacts, closes, imports, courier pulls, re-assessments),
+#: scans pulled from the hub, cases opened anywhere, cases closed or reopened anywhere.
+_STAMP = ("SELECT (SELECT coalesce(max(seq), 0) FROM outbox), "
+          "(SELECT coalesce(max(rowid), 0) FROM shipment_events), (SELECT coalesce(max(rowid), 0) FROM cases), "
+          "(SELECT count(*) FROM cases WHERE status IN ('open', 'pending'))")
 
 
 @dataclass(frozen=True)
@@ -170,6 +184,56 @@ def suggestions(ctx: Context, limit: int = 100) -> list[Suggestion]:
 def refresh(ctx: Context) -> int:
     """Re-assess parcels whose verdict changes with time alone (stalls); returns how many changed."""
     return logistics.rescan(ctx)
+
+
+@dataclass(frozen=True)
+class Scan:
+    """The lists as last read, when, and the data stamp they were read at."""
+
+    items: tuple[Suggestion, ...]
+    effect: dict[str, int]
+    at: datetime  # when the lists were read (the hours shown are as of then)
+    rescanned_at: datetime  # when stalls were last re-assessed
+    stamp: tuple[int, ...]
+    reused: bool = False
+
+
+def data_stamp(ctx: Context) -> tuple[int, ...]:
+    """A fingerprint of the data the lists depend on (four index lookups, well under a millisecond)."""
+    row = ctx.store.one(_STAMP)
+    return tuple(int(v) for v in row) if row is not None else ()
+
+
+def _fresh(since: datetime, now: datetime) -> bool:
+    """Younger than RESCAN_AFTER; a clock that went backwards counts as stale, never as fresh forever."""
+    return timedelta(0) <= now - since < RESCAN_AFTER
+
+
+def scan(ctx: Context, force: bool = False) -> Scan:
+    """The suggestions and effect figures, reusing the last scan when it still holds.
+
+    Reused (``reused=True``, nothing queried but the stamp) while the data stamp is unchanged and the
+    stalls were re-assessed less than RESCAN_AFTER ago. When only the data changed, the lists are read
+    again but the stalls are not re-assessed (new scans are assessed at ingest); when the interval has
+    passed, or with ``force`` (the screen's refresh key), the stalls are re-assessed first.
+    """
+    now = ctx.clock.now()
+    last = ctx.extras.get(_SCAN_KEY)
+    last = last if isinstance(last, Scan) else None
+    stamp = data_stamp(ctx)
+    if not force and last is not None and last.stamp == stamp and _fresh(last.rescanned_at, now) \
+            and _fresh(last.at, now):
+        return replace(last, reused=True)
+    rescanned_at = last.rescanned_at if last is not None else now
+    if force or last is None or not _fresh(last.rescanned_at, now):
+        refresh(ctx)
+        rescanned_at = now
+        stamp = data_stamp(ctx)  # the re-assessment writes outbox entries of its own
+    # The stamp is taken before the lists are read: a change landing in between makes the next call
+    # read again, never hides behind a stamp that already includes it.
+    result = Scan(tuple(suggestions(ctx)), effect(ctx), now, rescanned_at, stamp)
+    ctx.extras[_SCAN_KEY] = result
+    return result
 
 
 def contact(ctx: Context, s: Suggestion, text: str | None = None, options: tuple[str, ...] | None = None) -> str:
