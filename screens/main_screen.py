@@ -12,7 +12,7 @@ from concurrent.futures import Future
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Horizontal, Vertical
@@ -27,7 +27,7 @@ from widgets.key_bar import KeyBar
 from widgets.queue_list import QueueList
 from widgets.status_bar import StatusBar
 from widgets.stepper import Stepper
-from workbench import sanitize
+from workbench import gcpause, sanitize
 from workbench.context import Context
 from workbench.i18n import t
 from workbench.money import format_fen
@@ -41,7 +41,8 @@ from screens.main_messages import (
 NARROW_BELOW = 110
 WIDE_FROM = 160
 SHORT_BELOW = 30
-MAX_TOASTS = 3  # more newly due follow-ups than this become one summary notification
+MAX_TOASTS = 3
+FIRST_SCREEN_WAIT_S = 0.5  # how long the first frame waits for the start-up data before drawing without it  # more newly due follow-ups than this become one summary notification
 
 
 class MainScreen(Screen[None]):
@@ -69,6 +70,7 @@ class MainScreen(Screen[None]):
         self.view: cases.CaseView | None = None
         self._wanted: str | None = None
         self._first = first
+        self._resumed = False
 
     def compose(self) -> ComposeResult:
         # Size classes before the children exist: set later, they would restyle the whole tree once more.
@@ -90,16 +92,27 @@ class MainScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one(QueueList).focus()
         first, self._first = self._first, None
-        if first is not None and first.done() and first.exception() is None:
-            # Ready before the first frame: it is drawn complete, with no empty frame before it.
-            data = first.result()
+        data = startup.wait_for(first, FIRST_SCREEN_WAIT_S)
+        if data is not None:
+            # The first frame is drawn complete, with no empty frame before it.
             self.on_status_loaded(StatusLoaded(data.status))
             self.on_queue_loaded(QueueLoaded(data.queue.rows, data.queue.due, data.queue.first))
         else:
-            self.refresh_queue(first)
+            self.refresh_queue()
             self.refresh_status()
         self.set_interval(1, self._tick)
         self.set_interval(15, self._periodic)
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        """Skip Textual's whole-tree restyle when the screen first becomes active.
+
+        Every widget was styled as it mounted a moment ago, and later class changes restyle their own
+        widgets; restyling all of them again cost about as much as drawing the first frame. Later
+        resumes (back from a modal) restyle as usual, since the theme may have changed meanwhile.
+        """
+        if not self._resumed:
+            self._resumed = True
+            event.refresh_styles = False
 
     def on_resize(self) -> None:
         self._apply_size_classes(self.app.size.width, self.app.size.height)
@@ -120,16 +133,10 @@ class MainScreen(Screen[None]):
 
     # ----- workers: every query off the UI thread --------------------------------------------
     @work(thread=True, exclusive=True, group="queue")
-    def refresh_queue(self, first: Future[startup.FirstScreen] | None = None) -> None:
-        """Reload the queue; while no case is open, the top case comes in the same round trip.
-
-        ``first`` is a start-up preload still running: wait for it here rather than query twice.
-        """
+    def refresh_queue(self) -> None:
+        """Reload the queue; while no case is open, the top case comes in the same round trip."""
         try:
-            if first is not None:
-                data = first.result().queue
-            else:
-                data = startup.queue_data(self.ctx, with_first=self.view is None and self._wanted is None)
+            data = startup.queue_data(self.ctx, with_first=self.view is None and self._wanted is None)
         except (StoreError, LookupError) as exc:
             self.post_message(WorkFailed("queue", str(exc)))
             return
@@ -253,7 +260,9 @@ class MainScreen(Screen[None]):
         self.query_one(Composer).set_case(view)
         self.query_one(Stepper).show_case(view)
         if first:
-            # Notifications (due follow-ups, approval decisions) wait until the screen is complete.
+            # Notifications (due follow-ups, approval decisions) wait until the screen is complete, and so
+            # does the garbage collector paused for start-up (workbench.gcpause).
+            self.call_after_refresh(gcpause.resume)
             self.call_after_refresh(self.check_notices)
 
     def on_suggestions_loaded(self, message: SuggestionsLoaded) -> None:
@@ -282,7 +291,7 @@ class MainScreen(Screen[None]):
 
     @on(QueueList.Opened)
     def _case_opened(self, event: QueueList.Opened) -> None:
-        self.query_one(Composer).area.focus()
+        self.query_one(Composer).focus_editor()
 
     @on(Stepper.InsertPhrase)
     def _insert_phrase(self, event: Stepper.InsertPhrase) -> None:

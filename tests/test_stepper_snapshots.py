@@ -41,7 +41,7 @@ class CentreColumn(App[None]):
         self.query_one(Stepper).show_case(view)
         self.query_one(Composer).set_case(view)
         if self.draft:
-            self.query_one(Composer).area.text = self.draft
+            self.query_one(Composer).set_draft(self.draft)
         self.query_one(Stepper).focus()
 
 

@@ -9,6 +9,11 @@ outbox in one transaction) when it receives :class:`Composer.Submitted`. On top 
   sent while one is left, so a customer never reads ``{eta}``.
 * **Live lint**: clichés with nothing concrete, promises with no time and blame are flagged under the
   box with the reason (rules are data: ``workbench/lint_rules.toml``). The lint warns, never blocks.
+
+The editor is attached right after the main screen's first frame: importing and building Textual's
+TextArea (and the prompt row under it) was about a tenth of the time to that frame. Until then an
+empty box with the same border and title stands in its place, focus starts on the queue anyway, and
+anything sent to the composer meanwhile (a draft, a phrasing, a focus request) is applied on attach.
 """
 
 from __future__ import annotations
@@ -18,12 +23,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Input, Label, Static, TextArea
+from textual.widgets import Static
 
 from playbooks import fill
 from playbooks.schema import PLACEHOLDERS
@@ -31,6 +36,8 @@ from workbench.context import Context
 from workbench.i18n import t
 
 if TYPE_CHECKING:
+    from textual.widgets import Input, TextArea
+
     from workbench import lint
 
 _FIELD = re.compile(r"\{([a-z_]+)\}")
@@ -74,21 +81,17 @@ class Composer(Vertical):
         self.findings: list[lint.Finding] = []
         self.prompting: str | None = None
         self._expanding = False
+        self._area: TextArea | None = None
+        self._pending_text = ""  # what arrived before the editor was attached
+        self._pending_focus = False
 
     def compose(self) -> ComposeResult:
-        area = TextArea(id="reply", soft_wrap=True, show_line_numbers=False)
-        area.border_title = t("main.reply")
-        yield area
-        with Horizontal(id="composer-prompt"):
-            yield Label("", id="composer-prompt-label", markup=False)
-            yield Input(id="composer-field", max_length=200)
-        yield Static("", id="composer-lint", markup=False)
+        box = Static("", id="reply-placeholder")
+        box.border_title = t("main.reply")
+        yield box
 
     def on_mount(self) -> None:
-        # Snapshots and pilots turn blinking off so every frame is deterministic.
-        self.area.cursor_blink = bool(getattr(self.app, "blink", True))
-        self.query_one("#composer-prompt").display = False
-        self.query_one("#composer-lint").display = False
+        self.call_after_refresh(self._attach_editor)
         if not self.ctx.extras.get(_WARNED_KEY):
             self.ctx.extras[_WARNED_KEY] = True
             # Reading the team's quick-reply and lint files waits until the screen is drawn.
@@ -109,9 +112,62 @@ class Composer(Vertical):
             self.app.notify(t("playbook.composer.file_problem", detail=problem), severity="warning",
                             timeout=15, markup=False)
 
+    async def _attach_editor(self) -> None:
+        """Put the real editor, the field prompt and the lint line in place of the stand-in box."""
+        from textual.widgets import Input, Label, TextArea
+
+        area = TextArea(self._pending_text, id="reply", soft_wrap=True, show_line_numbers=False)
+        area.border_title = t("main.reply")
+        # Snapshots and pilots turn blinking off so every frame is deterministic.
+        area.cursor_blink = bool(getattr(self.app, "blink", True))
+        prompt = Horizontal(Label("", id="composer-prompt-label", markup=False),
+                            Input(id="composer-field", max_length=200), id="composer-prompt")
+        prompt.display = False
+        lint_line = Static("", id="composer-lint", markup=False)
+        lint_line.display = False
+        await self.mount(area, prompt, lint_line)
+        await self.query_one("#reply-placeholder").remove()
+        self._area = area
+        text, self._pending_text = self._pending_text, ""
+        if text:
+            area.move_cursor(area.document.end)
+            self._lint()  # a draft given before the editor existed is checked like a typed one
+        if self._pending_focus:
+            self._pending_focus = False
+            area.focus()
+        if pending_fields(text):
+            self.prompt_next()
+
+    @property
+    def ready(self) -> bool:
+        """The editor is attached (a moment after the first frame)."""
+        return self._area is not None
+
     @property
     def area(self) -> TextArea:
-        return self.query_one("#reply", TextArea)
+        """The editor. Only once :attr:`ready`; callers that may come earlier use the methods below."""
+        if self._area is None:
+            raise LookupError("the reply editor is not attached yet")
+        return self._area
+
+    @property
+    def text(self) -> str:
+        """The draft as it stands (also before the editor is attached)."""
+        return self._area.text if self._area is not None else self._pending_text
+
+    def focus_editor(self) -> None:
+        """Move focus to the reply box (as soon as it exists)."""
+        if self._area is None:
+            self._pending_focus = True
+        else:
+            self._area.focus()
+
+    def set_draft(self, text: str) -> None:
+        """Replace the draft (a restored draft, a test host)."""
+        if self._area is None:
+            self._pending_text = text
+        else:
+            self._area.text = text
 
     @property
     def lang(self) -> str:
@@ -128,17 +184,26 @@ class Composer(Vertical):
 
     def insert_text(self, text: str) -> None:
         """Insert text (a phrasing or snippet) at the cursor; then ask for any field left empty."""
-        self.area.insert(text)
-        self.area.focus()
+        if self._area is None:
+            self._pending_text += text
+            self._pending_focus = True
+            return
+        self._area.insert(text)
+        self._area.focus()
         if pending_fields(text):
             self.prompt_next()
 
     def clear(self) -> None:
-        self.area.text = ""
+        if self._area is None:
+            self._pending_text = ""
+            return
+        self._area.text = ""
         self._hide_prompt()
 
     # ----- send -------------------------------------------------------------------------------
     def action_send(self) -> None:
+        if self._area is None:
+            return
         text = self.area.text.strip()
         if not text:
             return
@@ -156,14 +221,16 @@ class Composer(Vertical):
 
     def prompt_next(self) -> None:
         """Ask for the first field still empty in the reply (or hide the prompt when none is)."""
+        if self._area is None:
+            return  # asked again when the editor is attached
         pending = pending_fields(self.area.text)
         if not pending:
             self._hide_prompt()
             return
         self.prompting = pending[0]
         label = t("playbook.composer.fill_prompt", field=t(f"playbook.field.{self.prompting}"))
-        self.query_one("#composer-prompt-label", Label).update(label)
-        field = self.query_one("#composer-field", Input)
+        self.query_one("#composer-prompt-label", Static).update(label)
+        field: Input = self.query_one("#composer-field")  # type: ignore[assignment]
         field.value = ""
         self.query_one("#composer-prompt").display = True
         field.focus()
@@ -172,8 +239,10 @@ class Composer(Vertical):
         self.prompting = None
         self.query_one("#composer-prompt").display = False
 
-    @on(Input.Submitted, "#composer-field")
-    def _field_given(self, event: Input.Submitted) -> None:
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """The agent typed the value of the field being asked for."""
+        if event.input.id != "composer-field":
+            return
         event.stop()
         value = event.value.strip()
         if not value or self.prompting is None:
@@ -193,8 +262,9 @@ class Composer(Vertical):
             self.area.focus()
 
     # ----- typing: shortcuts and lint -----------------------------------------------------------
-    @on(TextArea.Changed, "#reply")
-    def _changed(self, event: TextArea.Changed) -> None:
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        if event.text_area.id != "reply":
+            return
         if not self._expanding:
             self._expand_shortcut()
         self._lint()

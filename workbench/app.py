@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 
-from workbench import i18n
+from workbench import gcpause, i18n
 from workbench.context import Context
 from workbench.i18n import t, t_or
 
@@ -27,6 +27,8 @@ class CaseChanged(Message):
         self.case_id = case_id
         super().__init__()
 
+
+GC_RESUME_AFTER_S = 5.0
 
 SCREENS = {
     "followups": ("screens.followups_screen", "FollowUpsScreen", False),
@@ -77,6 +79,9 @@ class WorkbenchApp(App[None]):
         return MainScreen(self.ctx, first)
 
     def on_mount(self) -> None:
+        # The CLI pauses the garbage collector for start-up; the main screen resumes it after its first
+        # frame, and this timer makes sure it is back on even if that frame never comes.
+        self.set_timer(GC_RESUME_AFTER_S, gcpause.resume)
         if self.ctx.settings.keys:
             self.set_keymap(dict(self.ctx.settings.keys))
         if self.sync_runner is not None:

@@ -84,6 +84,7 @@ def run_app(args: argparse.Namespace) -> int:
     key labels come from the catalog), and the configured commerce/courier sources and the sync hub
     are built here and injected into the App.
     """
+    from workbench import gcpause
     from workbench.demo.bootstrap import ensure_demo
 
     # The agent is checked only after the demo data exists: `workbench --agent a-zhaomin` on a fresh
@@ -95,12 +96,16 @@ def run_app(args: argparse.Namespace) -> int:
     ctx.agent_id = opt(args, "agent") or ctx.settings.agent.id or "a-lina"
     if ctx.agent_id not in known:
         raise UnknownAgent(ctx.agent_id, known)
-    from workbench.services import startup
+    gcpause.pause()  # the App resumes it once the first frame is drawn
+    try:
+        from workbench.services import startup
 
-    first = startup.preload(ctx)  # runs while the UI toolkit below is imported
-    from workbench.app import create_app
+        first = startup.preload(ctx)  # runs while the UI toolkit below is imported
+        from workbench.app import create_app
 
-    create_app(ctx, sources=_sources(ctx), sync_runner=_sync_runner(ctx), first=first).run()
+        create_app(ctx, sources=_sources(ctx), sync_runner=_sync_runner(ctx), first=first).run()
+    finally:
+        gcpause.resume()
     return 0
 
 

@@ -4,6 +4,10 @@ The workbench opens on the agent's queue with its most urgent case already open.
 indexed queries; starting them in a thread while the UI toolkit is still being imported means the first
 frame the agent sees is the complete one, not an empty frame followed by the data a moment later.
 The same function backs the main screen's queue worker, so there is one definition of "the first screen".
+
+Threads only overlap where SQLite releases the interpreter lock, and the importing UI thread holds it
+most of the time, so the main screen waits briefly for the preload before its first frame
+(:func:`wait_for`) instead of drawing an empty frame and the data a moment later.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from workbench.context import Context
+from workbench.store import StoreError
 from workbench.services import cases
 from workbench.services.status import HeaderStatus, header_status
 
@@ -43,6 +48,23 @@ def queue_data(ctx: Context, with_first: bool) -> QueueData:
 
 def first_screen(ctx: Context) -> FirstScreen:
     return FirstScreen(queue_data(ctx, with_first=True), header_status(ctx))
+
+
+def wait_for(future: Future[FirstScreen] | None, timeout: float) -> FirstScreen | None:
+    """The preloaded first screen, waiting up to ``timeout`` seconds; None if absent, late or failed.
+
+    Called once, before the first frame: the UI thread stops competing for the interpreter while it
+    waits, so the last few queries finish at full speed. A failed preload returns None and the screen
+    loads again in its own worker, which reports the error the usual way.
+    """
+    if future is None:
+        return None
+    try:
+        return future.result(timeout=timeout)
+    except TimeoutError:
+        return None
+    except (StoreError, LookupError):
+        return None
 
 
 def preload(ctx: Context) -> Future[FirstScreen]:
