@@ -8,7 +8,6 @@ map cannot place points at the nearest enclosing key, never at a wrong file.
 from __future__ import annotations
 
 import re
-import tomllib
 from typing import Any
 
 from playbooks.schema import (
@@ -96,7 +95,7 @@ def load_toml(file: str, text: str) -> tuple[dict[str, Any] | None, list[Issue]]
     """Parse TOML; a syntax error becomes one issue with the line ``tomllib`` names."""
     try:
         return tomlread.loads(text), []
-    except tomllib.TOMLDecodeError as exc:
+    except tomlread.TomlError as exc:
         match = re.search(r"line (\d+)", str(exc))
         return None, [Issue(file, int(match.group(1)) if match else None, "", f"TOML 语法错误 / TOML syntax error: {exc}")]
 

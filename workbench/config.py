@@ -1,4 +1,4 @@
-"""Typed settings from one TOML file (stdlib tomllib).
+"""Typed settings from one TOML file (read with workbench.tomlread: rtoml, tomllib for the error messages).
 
 A broken file is reported with its path, line and key, and the app refuses to start rather than run on
 half a configuration. Feature sections (sources, hub, ...) stay plain tables here and are validated by
@@ -8,7 +8,6 @@ their owners, which report errors through :class:`ConfigError` the same way.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -128,7 +127,7 @@ def load(path: Path) -> Settings:
         raise ConfigError(path, f"无法读取配置文件 / cannot read the config file: {exc}") from exc
     try:
         data = tomlread.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except tomlread.TomlError as exc:
         match = re.search(r"line (\d+)", str(exc))
         raise ConfigError(
             path,

@@ -8,7 +8,6 @@ makes the cliché visible. Core module: stdlib only.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -102,7 +101,7 @@ def parse_rules(file: str, text: str) -> list[Rule]:
     """Validate and compile one rules file. Raises :class:`LintRuleError` at the first problem."""
     try:
         data = tomlread.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except tomlread.TomlError as exc:
         match = re.search(r"line (\d+)", str(exc))
         raise LintRuleError(file, int(match.group(1)) if match else None, "",
                             f"TOML 语法错误 / TOML syntax error: {exc}") from exc

@@ -12,7 +12,6 @@ and calls the pure :func:`countdown` per row, so no database query runs per tick
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -99,7 +98,7 @@ def parse_policy(text: str, source: str) -> SlaPolicy:
     """Validate policy TOML text; every problem names the file, line and key. Raises ConfigError."""
     try:
         data = tomlread.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except tomlread.TomlError as exc:
         match = re.search(r"line (\d+)", str(exc))
         raise ConfigError(source, f"TOML 语法错误 / TOML syntax error: {exc}",
                           int(match.group(1)) if match else None) from exc

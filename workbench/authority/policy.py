@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -226,7 +225,7 @@ def parse_policy(text: str, source: str) -> Policy:
     """Parse and validate policy text; ``source`` names the file in error messages."""
     try:
         data = tomlread.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except tomlread.TomlError as exc:
         match = re.search(r"line (\d+)", str(exc))
         raise PolicyError(source, f"TOML 语法错误 / TOML syntax error: {exc}. 请修正该行 / fix that line",
                           int(match.group(1)) if match else None) from exc

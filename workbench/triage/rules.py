@@ -8,7 +8,6 @@ compile, an unknown intent, a weight that is not a number) instead of failing at
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -70,7 +69,7 @@ def _read(name: str) -> dict[str, Any]:
     text = resources.files("workbench.triage").joinpath(name).read_text("utf-8")
     try:
         return tomlread.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except tomlread.TomlError as exc:
         raise RulesError(f"workbench/triage/{name}: TOML syntax error: {exc}") from exc
 
 
