@@ -35,7 +35,7 @@ from typing import Any
 
 from playbooks import loader
 from playbooks.schema import STAGES, Playbook, Registry
-from workbench import audit, changes
+from workbench import changes
 from workbench.context import Context
 from workbench.timefmt import to_db
 
@@ -202,6 +202,8 @@ def _mutate(ctx: Context, case_id: str, change: Mutation, *, extra: dict[str, An
 
 
 def _audit(conn: sqlite3.Connection, ctx: Context, case_id: str, action: str, data: dict[str, Any]) -> None:
+    from workbench import audit  # skips and switches are audited; showing a case's progress is not
+
     audit.append(conn, ctx.clock, actor=ctx.agent_id, action=action, entity="cases", entity_id=case_id,
                  data=data)
 

@@ -161,8 +161,8 @@ async def test_text_given_before_the_editor_exists_is_not_lost(demo_ctx: Context
     Composer._attach_editor = held  # type: ignore[method-assign]
     try:
         async with app.run_test(size=(120, 40)) as pilot:
+            await main_ready(pilot)  # the case is open (its load clears any draft), the editor held back
             composer = app.screen.query_one(Composer)
-            await pilot.pause()
             assert not composer.ready and app.screen.query("#reply-placeholder")
             composer.set_draft("草稿")
             composer.clear()  # a case switch before the editor existed drops the draft …

@@ -12,7 +12,6 @@ file alone; the hub's copy of the entries is the outside witness for that case.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import sqlite3
@@ -204,6 +203,8 @@ def export(conn: sqlite3.Connection, out: TextIO, fmt: str = "csv", *, tz: str =
         raise ValueError(f"unknown export format {fmt!r}; use csv or json")
     count = 0
     if fmt == "csv":
+        import csv  # only exports need it
+
         writer = csv.writer(out)
         writer.writerow(EXPORT_COLUMNS)
         for entry in entries(conn, since, until):

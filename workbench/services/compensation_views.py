@@ -9,13 +9,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workbench.authority import Policy, PolicyError, Tier, effective_policy
 from workbench.authority import figures
-from workbench.authority.signals import Signal, abuse_signals, history as history_of
 from workbench.context import Context
 from workbench.timefmt import from_db, to_db
+
+if TYPE_CHECKING:
+    from workbench.authority.signals import Signal
 
 SEEN_PREFIX = "decisions_seen:"
 SEEN_KEEP = 500
@@ -36,11 +38,15 @@ def hub_configured(ctx: Context) -> bool:
 
 def customer_history(ctx: Context, customer_id: str) -> dict[str, Any]:
     """Compensation given to this customer over 30/90 days and the latest rows (all agents)."""
+    from workbench.authority.signals import history as history_of  # not needed by the header
+
     return history_of(ctx.store.conn, customer_id, ctx.clock.now())
 
 
 def signals(ctx: Context, customer_id: str, order_id: str | None = None, agent_id: str | None = None) -> list[Signal]:
     """Abuse signals for the customer (and order) as seen by ``agent_id`` (default: signed-in agent)."""
+    from workbench.authority.signals import abuse_signals
+
     return abuse_signals(ctx.store.conn, current_policy(ctx), customer_id, order_id,
                          agent_id or ctx.agent_id, ctx.clock.now())
 
@@ -76,6 +82,8 @@ class ModalInfo:
 
 def modal_info(ctx: Context, case_id: str) -> ModalInfo:
     """Load the modal's figures for ``case_id`` (raises LookupError, PolicyError)."""
+    from workbench.authority.signals import abuse_signals, history as history_of
+
     policy = current_policy(ctx)
     conn = ctx.store.conn
     now = ctx.clock.now()
