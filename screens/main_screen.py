@@ -41,8 +41,8 @@ from screens.main_messages import (
 NARROW_BELOW = 110
 WIDE_FROM = 160
 SHORT_BELOW = 30
-MAX_TOASTS = 3
-FIRST_SCREEN_WAIT_S = 0.5  # how long the first frame waits for the start-up data before drawing without it  # more newly due follow-ups than this become one summary notification
+MAX_TOASTS = 3  # more newly due follow-ups than this become one summary notification
+FIRST_SCREEN_WAIT_S = 0.5  # how long the first frame waits for the start-up data before drawing without it
 
 
 class MainScreen(Screen[None]):
