@@ -10,10 +10,10 @@ from rich.cells import cell_len
 from rich.text import Text
 
 from screens.followup_format import STATUS_STYLE
+from widgets.sizes import NARROW_BELOW  # both tables use their narrow layout below it, as the main screen does
 from workbench.i18n import t
 from workbench.services.followup_model import KINDS
 
-NARROW_BELOW = 110  # terminal width under which both tables use their narrow layout
 # (column, width below NARROW_BELOW, width above; 0 = hidden, None = the rest). The status and kind columns
 # also grow to their longest label in the current language (capped), and every header fits.
 COLUMNS = (("sel", 2, 2), ("status", 6, 6), ("due", 11, 11), ("kind", 8, 10), ("owner", 6, 6), ("case", 0, 24),

@@ -11,7 +11,6 @@ import importlib
 from concurrent.futures import Future
 from typing import Any
 
-from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -25,23 +24,27 @@ from widgets.customer_panel import CustomerPanel
 from widgets.kb_suggestions import KbSuggestions
 from widgets.key_bar import KeyBar
 from widgets.queue_list import QueueList
+from widgets.sizes import NARROW_BELOW, SHORT_BELOW, WIDE_FROM
 from widgets.status_bar import StatusBar
 from widgets.stepper import Stepper
-from workbench import gcpause, sanitize
+from workbench import gcpause
 from workbench.context import Context
 from workbench.i18n import t
-from workbench.money import format_fen
 from workbench.services import cases, startup
 from workbench.services.status import header_status
 from workbench.store import StoreError
+from screens import main_notices as notices
 from screens.main_messages import (
     CaseLoaded, Notices, OrderLoaded, QueueLoaded, StatusLoaded, SuggestionsLoaded, WorkFailed,
 )
 
-NARROW_BELOW = 110
-WIDE_FROM = 160
-SHORT_BELOW = 30
-MAX_TOASTS = 3  # more newly due follow-ups than this become one summary notification
+# The open case's flows, by action argument: module and class, imported when first opened.
+CASE_MODALS = {
+    "compensate": ("screens.compensation_modal", "CompensationModal"),
+    "follow_up": ("screens.followup_modal", "FollowUpModal"),
+    "escalate": ("screens.escalation_modal", "EscalationModal"),
+    "quick_replies": ("screens.quick_reply_modal", "QuickReplyModal"),
+}
 FIRST_SCREEN_WAIT_S = 0.5  # how long the first frame waits for the start-up data before drawing without it
 
 
@@ -52,10 +55,11 @@ class MainScreen(Screen[None]):
 
     # Priority: these must work while typing in the reply box, whose TextArea binds ctrl+k/ctrl+e itself.
     BINDINGS = [
-        Binding("ctrl+k", "compensate", t("main.compensate"), id="case.compensate", priority=True),
-        Binding("ctrl+f", "follow_up", t("main.follow_up"), id="case.follow_up", priority=True),
-        Binding("ctrl+e", "escalate", t("main.escalate"), id="case.escalate", priority=True),
-        Binding("ctrl+r", "quick_replies", t("main.quick_replies"), id="composer.quick_replies", priority=True),
+        Binding("ctrl+k", "case_modal('compensate')", t("main.compensate"), id="case.compensate", priority=True),
+        Binding("ctrl+f", "case_modal('follow_up')", t("main.follow_up"), id="case.follow_up", priority=True),
+        Binding("ctrl+e", "case_modal('escalate')", t("main.escalate"), id="case.escalate", priority=True),
+        Binding("ctrl+r", "case_modal('quick_replies')", t("main.quick_replies"), id="composer.quick_replies",
+                priority=True),
         Binding("ctrl+b", "kb_search", t("main.kb_search"), id="kb.search", priority=True),
         Binding("ctrl+t", "focus_stepper", t("main.focus_stepper"), id="main.focus_stepper", priority=True),
         Binding("ctrl+o", "toggle_customer", t("main.toggle_customer"), id="main.toggle_customer", priority=True),
@@ -223,23 +227,10 @@ class MainScreen(Screen[None]):
 
     def on_notices(self, message: Notices) -> None:
         for decision in message.decisions:
-            approved = decision["status"] == "approved"
-            self.notify(
-                t("main.decision_approved" if approved else "main.decision_rejected",
-                  action=t(f"authority.action.{decision['action']}"), amount=format_fen(decision["amount_fen"]),
-                  customer=sanitize.one_line(decision.get("customer_name"), 12),
-                  lead=sanitize.one_line(decision.get("decided_by_name"), 12),
-                  note=sanitize.one_line(decision.get("decision_note") or "", 60)),
-                severity="information" if approved else "warning", timeout=12, markup=False)
-        if len(message.due) > MAX_TOASTS:
-            self.notify(t("main.followups_due_many", count=len(message.due)), severity="warning",
-                        timeout=12, markup=False)
-        else:
-            for item in message.due:
-                self.notify(t("main.followup_due", kind=t(f"followups.kind.{item['kind']}"),
-                              customer=sanitize.one_line(item.get("customer_name"), 12),
-                              note=sanitize.one_line(item.get("note"), 60)),
-                            severity="warning", timeout=12, markup=False)
+            text, severity = notices.decision_notice(decision)
+            self.notify(text, severity=severity, timeout=12, markup=False)
+        for text in notices.due_notices(message.due):
+            self.notify(text, severity="warning", timeout=12, markup=False)
         if message.due and self.ctx.settings.ui.bell:
             self.app.bell()
         self.refresh_all()
@@ -360,16 +351,9 @@ class MainScreen(Screen[None]):
     def show_source_banner(self, errors: dict[str, str]) -> None:
         """A clear banner while a data source fails; the cached data below stays visible."""
         banner = self.query_one("#banner", Static)
-        if not errors:
-            banner.display = False
-            return
-        text = Text()
-        for name, error in errors.items():
-            text.append(t("main.source_failed", source=sanitize.one_line(name, 20),
-                          error=sanitize.one_line(error, 160)) + "\n")
-        text.rstrip()
-        banner.update(text)
-        banner.display = True
+        if errors:
+            banner.update(notices.source_banner(errors))
+        banner.display = bool(errors)
 
     def reload_case(self) -> None:
         if self.view is not None:
@@ -403,21 +387,10 @@ class MainScreen(Screen[None]):
         return self.view.case["id"] if self.view is not None else None
 
     # ----- actions ---------------------------------------------------------------------------
-    def action_compensate(self) -> None:
+    def action_case_modal(self, name: str) -> None:
+        """Open one of the open case's flows (compensation, follow-up, escalation, quick replies)."""
         if case_id := self._case_id():
-            self._push("screens.compensation_modal", "CompensationModal", case_id)
-
-    def action_follow_up(self) -> None:
-        if case_id := self._case_id():
-            self._push("screens.followup_modal", "FollowUpModal", case_id)
-
-    def action_escalate(self) -> None:
-        if case_id := self._case_id():
-            self._push("screens.escalation_modal", "EscalationModal", case_id)
-
-    def action_quick_replies(self) -> None:
-        if case_id := self._case_id():
-            self._push("screens.quick_reply_modal", "QuickReplyModal", case_id)
+            self._push(*CASE_MODALS[name], case_id)
 
     def action_kb_search(self) -> None:
         intent = self.view.case["intent"] if self.view is not None else None

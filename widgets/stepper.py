@@ -28,12 +28,12 @@ from textual.widgets import Static
 from playbooks import fill, loader, progress
 from playbooks.progress import Progress, ProgressError, ReasonRequired
 from widgets import stepper_render as render
+from widgets.sizes import SHORT_BELOW
 from workbench.context import Context
 from workbench.i18n import t
 from workbench.store import StoreError
 
 _WARNED_KEY = "playbooks.warned"
-SHORT_BELOW = 30  # rows; the main screen's "short" layout starts here too
 _OPS: dict[str, Callable[..., Progress]] = {
     "advance": progress.advance, "skip": progress.skip, "back": progress.back, "toggle": progress.toggle_item,
     "choose": progress.choose_resolution, "followup": progress.record_followup,
