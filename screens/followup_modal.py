@@ -12,11 +12,8 @@ The write runs in a thread worker; the modal dismisses with the stored row (a di
 from __future__ import annotations
 
 import sqlite3
-import unicodedata
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from rich.text import Text
 from textual import on, work
@@ -28,17 +25,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select, Static
 
 from screens.followup_format import plan_text, trigger_text, untrusted
-from workbench import dateparse
 from workbench.context import Context
-from workbench.dateparse import DateParseError, resolve_local
+from workbench.dateparse import DateParseError
 from workbench.i18n import t
 from workbench.services import followup_triggers as triggers
 from workbench.services import followups
 from workbench.services.followup_model import KINDS, NOTE_LIMIT, FollowUpError, case_guard, past_error
-# The service's own patterns for typed triggers, so the preview reads "签收后3天" exactly as saving will.
-from workbench.services.followups import _AFTER_DELIVERY, _REPLACEMENT, _STALLED
 from workbench.store import StoreError
-from workbench.timefmt import short_local, to_db
+from workbench.timefmt import short_local
 
 
 @dataclass(frozen=True)
@@ -65,53 +59,18 @@ def read_parcels(ctx: Context, order_id: str | None) -> ParcelFacts:
     return ParcelFacts(order_id, shipments, newest)
 
 
-def trigger_spec(choice: str, text: str) -> dict[str, Any] | None:
-    """The trigger a quick choice or typed text asks for, as :func:`followups.plan` reads it; None for a time.
-
-    Raises DateParseError for unreadable Chinese numerals, as the plan would.
-    """
-    if choice == "after_delivery_3d":
-        return {"type": "after_delivery", "days": 3, "wait_for": "latest"}
-    if choice != "custom":
-        return None
-    flat = dateparse.arabic_numerals(unicodedata.normalize("NFKC", text).strip().lower(), text, None)
-    wait_for = "next" if _REPLACEMENT.search(text) else "latest"
-    for pattern, kind in ((_AFTER_DELIVERY, "after_delivery"), (_STALLED, "stalled")):
-        match = pattern.match(flat)
-        if match:
-            number = next(int(g) for g in match.groups() if g is not None)
-            return {"type": kind, "wait_for": wait_for, ("days" if kind == "after_delivery" else "hours"): number}
-    return None
-
-
 def trigger_plan(ctx: Context, spec: dict[str, Any], parcels: ParcelFacts) -> followups.Plan:
-    """The plan :func:`followup_triggers.build` would give for ``spec``, worked out from the cached facts.
+    """The plan saving would give for trigger ``spec``, from the facts read once (no SQL: every keystroke).
 
-    No SQL: this runs on every keystroke. Raises FollowUpError as the service would (no order, a day or
-    hour count out of range).
+    Raises FollowUpError as the service would (no order, a day or hour count out of range).
     """
     if parcels.order_id is None:
         raise FollowUpError("no_order")
-    now, zone = ctx.clock.now(), ZoneInfo(ctx.tz)
-    wait_for = spec.get("wait_for", "latest")
-    trigger: dict[str, Any] = {"type": spec["type"], "order_id": parcels.order_id, "wait_for": wait_for,
-                               "known_shipments": list(parcels.shipments) if wait_for == "next" else [],
-                               "at": "10:00"}
-    if spec["type"] == "after_delivery":
-        days = int(spec["days"])
-        if not 0 <= days <= 365:
-            raise FollowUpError("bad_trigger", kind=f"days={days}", known="0-365")
-        fallback_day = now.astimezone(zone).date() + timedelta(days=days + triggers.FALLBACK_EXTRA_DAYS)
-        trigger["days"] = days
-        trigger["fallback_at"] = to_db(resolve_local(fallback_day, *triggers.DEFAULT_AT, zone)[0])
-    else:
-        hours = spec.get("hours")
-        if hours is not None and not 1 <= float(hours) <= 24 * 60:
-            raise FollowUpError("bad_trigger", kind=f"hours={hours}", known="1-1440")
-        trigger["hours"] = hours
-    shipment_id = parcels.shipments[0] if parcels.shipments and wait_for != "next" else None
-    outcome = triggers.evaluate(trigger, parcels.newest if shipment_id else None, ctx.tz, now)
-    trigger.update(shipment_id=shipment_id, basis=outcome.basis)
+    # A new trigger follows the order's newest parcel, or none yet ("next"): the one whose facts were read.
+    facts = {parcels.shipments[0]: parcels.newest} if parcels.shipments else {}
+    trigger, outcome = triggers.new_trigger(
+        spec["type"], parcels.order_id, list(parcels.shipments), facts.get, ctx.clock.now(), ctx.tz,
+        days=spec.get("days"), hours=spec.get("hours"), wait_for=spec.get("wait_for", "latest"))
     return followups.Plan(outcome.due_at, "trigger", trigger_spec=spec, trigger=trigger)
 
 
@@ -266,7 +225,7 @@ class FollowUpModal(ModalScreen[dict[str, Any] | None]):
         text = self.query_one("#fu-when", Input).value
         self.plan = None
         try:
-            spec = trigger_spec(self.choice, text)
+            spec = followups.trigger_spec(self.choice, text)
             if spec is None:
                 # case_id=None: a time never needs the case, and this call must not query for it.
                 self.plan = followups.plan(self.ctx, None, self.choice, text)

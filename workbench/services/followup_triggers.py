@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -80,7 +81,7 @@ def order_shipments(conn: sqlite3.Connection, order_id: str) -> list[str]:
         "ORDER BY coalesce(shipped_at, updated_at) DESC, id DESC", (order_id,))]
 
 
-def pick_shipment(conn: sqlite3.Connection, trigger: dict[str, Any],
+def pick_shipment(conn: sqlite3.Connection | None, trigger: dict[str, Any],
                   shipments: list[str] | None = None) -> str | None:
     """The shipment a trigger follows: its bound one, else the newest (not already known, for 'next').
 
@@ -90,6 +91,7 @@ def pick_shipment(conn: sqlite3.Connection, trigger: dict[str, Any],
         return str(trigger["shipment_id"])
     known = set(trigger.get("known_shipments") or []) if trigger.get("wait_for") == "next" else set()
     if shipments is None:
+        assert conn is not None, "pick_shipment needs a connection or the order's shipments"
         shipments = order_shipments(conn, trigger["order_id"])
     for shipment_id in shipments:
         if shipment_id not in known:
@@ -131,17 +133,27 @@ def build(conn: sqlite3.Connection, ctx: Context, kind: str, order_id: str | Non
           hours: float | None = None, wait_for: str = "latest", fallback_at: datetime | None = None,
           lang: str | None = None) -> tuple[dict[str, Any], Outcome]:
     """A new trigger for an order, bound to its shipment when one exists, and its first due time."""
-    if kind not in TRIGGER_TYPES:
-        raise FollowUpError("bad_trigger", lang, kind=kind, known=", ".join(TRIGGER_TYPES))
+    _check(kind, wait_for, lang)
     if not order_id or conn.execute("SELECT 1 FROM orders WHERE id = ?", (order_id,)).fetchone() is None:
         raise FollowUpError("no_order", lang)
-    if wait_for not in ("latest", "next"):
-        raise FollowUpError("bad_trigger", lang, kind=wait_for, known="latest, next")
-    now = ctx.clock.now()
-    zone = ZoneInfo(ctx.tz)
-    known = order_shipments(conn, order_id)
+    return new_trigger(kind, order_id, order_shipments(conn, order_id), lambda sid: shipment_facts(conn, ctx, sid),
+                       ctx.clock.now(), ctx.tz, days=days, hours=hours, wait_for=wait_for,
+                       fallback_at=fallback_at, lang=lang)
+
+
+def new_trigger(kind: str, order_id: str, shipments: list[str], facts_of: Callable[[str], Facts | None],
+                now: datetime, tz: str, *, days: int | None = None, hours: float | None = None,
+                wait_for: str = "latest", fallback_at: datetime | None = None,
+                lang: str | None = None) -> tuple[dict[str, Any], Outcome]:
+    """:func:`build` without the store: ``shipments`` are the order's (:func:`order_shipments`) and
+    ``facts_of`` gives the facts of the shipment the trigger will follow.
+
+    The follow-up modal previews a typed trigger with this on every keystroke, from facts it read once.
+    """
+    _check(kind, wait_for, lang)
+    zone = ZoneInfo(tz)
     trigger: dict[str, Any] = {"type": kind, "order_id": order_id, "wait_for": wait_for,
-                               "known_shipments": known if wait_for == "next" else [], "at": "10:00"}
+                               "known_shipments": list(shipments) if wait_for == "next" else [], "at": "10:00"}
     if kind == "after_delivery":
         days = 3 if days is None else int(days)
         if days < 0 or days > 365:
@@ -155,12 +167,18 @@ def build(conn: sqlite3.Connection, ctx: Context, kind: str, order_id: str | Non
         if hours is not None and not 1 <= float(hours) <= 24 * 60:
             raise FollowUpError("bad_trigger", lang, kind=f"hours={hours}", known="1-1440")
         trigger["hours"] = hours
-    shipment_id = pick_shipment(conn, trigger, known)
+    shipment_id = pick_shipment(None, trigger, shipments)
     trigger["shipment_id"] = shipment_id
-    facts = shipment_facts(conn, ctx, shipment_id) if shipment_id else None
-    outcome = evaluate(trigger, facts, ctx.tz, now)
+    outcome = evaluate(trigger, facts_of(shipment_id) if shipment_id else None, tz, now)
     trigger["basis"] = outcome.basis
     return trigger, outcome
+
+
+def _check(kind: str, wait_for: str, lang: str | None) -> None:
+    if kind not in TRIGGER_TYPES:
+        raise FollowUpError("bad_trigger", lang, kind=kind, known=", ".join(TRIGGER_TYPES))
+    if wait_for not in ("latest", "next"):
+        raise FollowUpError("bad_trigger", lang, kind=wait_for, known="latest, next")
 
 
 def on_shipment_events(ctx: Context, shipment_id: str) -> list[dict[str, Any]]:

@@ -34,8 +34,8 @@ from workbench.timefmt import to_db
 
 __all__ = [
     "KINDS", "QUICK_CHOICES", "FollowUpError", "BulkResult", "Plan", "plan", "schedule", "mark_done", "cancel",
-    "reassign", "reschedule", "refresh_states", "overdue_count", "due_for_queue", "for_case", "history",
-    "get", "on_shipment_events", "on_case_merged", "display_status", "due_message", "readable_when",
+    "reassign", "reschedule", "refresh_states", "trigger_spec", "overdue_count", "due_for_queue", "for_case",
+    "history", "get", "on_shipment_events", "on_case_merged", "display_status", "due_message", "readable_when",
 ]
 
 QUICK_CHOICES = ("plus_2h", "tomorrow_10", "after_delivery_3d", "custom")
@@ -92,21 +92,31 @@ def plan(ctx: Context, case_id: str | None, choice: str = "custom", text: str = 
         return Plan(now + timedelta(hours=2), choice)
     if choice == "tomorrow_10":
         return Plan(resolve_local(now.astimezone(zone).date() + timedelta(days=1), 10, 0, zone)[0], choice)
-    if choice == "after_delivery_3d":
-        spec = {"type": "after_delivery", "days": 3, "wait_for": "latest"}
-        return _trigger_plan(ctx, spec, _case_order(ctx, case_id, order_id), lang)
-    if choice != "custom":
+    if choice not in QUICK_CHOICES:
         raise FollowUpError("bad_choice", lang, choice=choice, known=", ".join(QUICK_CHOICES))
+    spec = trigger_spec(choice, text, lang)
+    if spec is not None:
+        return _trigger_plan(ctx, spec, _case_order(ctx, case_id, order_id), lang)
+    parsed = dateparse.parse(text, now, ctx.tz, lang)
+    return Plan(parsed.at, "text", parsed=parsed)
+
+
+def trigger_spec(choice: str, text: str = "", lang: str | None = None) -> dict[str, Any] | None:
+    """The shipment trigger a quick choice or typed text asks for (``签收后3天``, ``物流停滞48小时`` …);
+    None when it is a time. Raises DateParseError for unreadable Chinese numerals.
+    """
+    if choice == "after_delivery_3d":
+        return {"type": "after_delivery", "days": 3, "wait_for": "latest"}
+    if choice != "custom":
+        return None
     flat = dateparse.arabic_numerals(unicodedata.normalize("NFKC", text).strip().lower(), text, lang)
     wait_for = "next" if _REPLACEMENT.search(text) else "latest"
     for pattern, kind in ((_AFTER_DELIVERY, "after_delivery"), (_STALLED, "stalled")):
         match = pattern.match(flat)
         if match:
             number = next(int(g) for g in match.groups() if g is not None)
-            spec = {"type": kind, "wait_for": wait_for, ("days" if kind == "after_delivery" else "hours"): number}
-            return _trigger_plan(ctx, spec, _case_order(ctx, case_id, order_id), lang)
-    parsed = dateparse.parse(text, now, ctx.tz, lang)
-    return Plan(parsed.at, "text", parsed=parsed)
+            return {"type": kind, "wait_for": wait_for, ("days" if kind == "after_delivery" else "hours"): number}
+    return None
 
 
 def readable_when(when: str | None, lang: str = "zh") -> str | None:
