@@ -11,11 +11,11 @@ versions and spreadsheet tools append spaces), so a mapping survives small drift
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from workbench import tomlread
 from workbench.config import ConfigError
 from workbench.i18n import t
 from workbench.services.ingest import ORDER_STATUSES
@@ -167,12 +167,12 @@ def load(path: Path) -> Mapping:
     """Load a TOML mapping file; every problem names the file, line and key. Raises ConfigError."""
     try:
         text = path.read_text("utf-8")
-        data = tomllib.loads(text)
+        data = tomlread.loads(text)
     except OSError as exc:
         raise ConfigError(path, t("data.mapping.unreadable", detail=exc.strerror or exc)) from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(path, t("data.mapping.not_utf8")) from exc
-    except tomllib.TOMLDecodeError as exc:
+    except tomlread.TomlError as exc:
         match = re.search(r"line (\d+)", str(exc))
         raise ConfigError(path, t("data.mapping.syntax", detail=exc),
                           int(match.group(1)) if match else None) from exc
