@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from textual.widgets import OptionList, Static
+
 from widgets.queue_list import QueueList
 from workbench.context import Context
 from tests.ui_helpers import main_ready, make_app, settle
@@ -117,3 +119,38 @@ async def test_customer_pane_toggle_only_in_narrow_layout(demo_ctx: Context) -> 
     async with app.run_test(size=(140, 40)) as pilot:
         main = await main_ready(pilot)
         assert not main.has_class("narrow") and main.check_action("toggle_customer", ()) is False
+
+
+async def test_orders_list_highlights_the_case_order_and_loads_another_on_move(demo_ctx: Context) -> None:
+    app = make_app(demo_ctx)
+    async with app.run_test(size=(120, 40)) as pilot:
+        main = await main_ready(pilot)
+        queue = main.query_one(QueueList)
+        for _ in range(len(queue.rows)):  # a case with an order whose customer has other orders too
+            if len(main.view.orders) >= 2 and main.view.case["order_id"]:
+                break
+            queue.focus()
+            await pilot.press("down")
+            await settle(pilot)
+        view = main.view
+        ids = [order["id"] for order in view.orders]
+        orders = main.query_one("#orders", OptionList)
+        assert orders.option_count == len(ids) >= 2
+        assert orders.get_option_at_index(orders.highlighted or 0).id == view.case["order_id"]
+        # One line per order (number, status, amount side by side), up to the list's seven lines.
+        assert orders.region.height == min(len(ids), 7)
+        first_row = orders.get_option_at_index(0).prompt.plain
+        assert view.orders[0]["order_no"] in first_row and "¥" in first_row
+        other = next(index for index, order_id in enumerate(ids) if order_id != view.case["order_id"])
+        orders.highlighted = other
+        await settle(pilot)
+        titles = [row[0] for row in demo_ctx.store.query(
+            "SELECT title FROM order_items WHERE order_id = ? ORDER BY rowid LIMIT 6", (ids[other],))]
+        items_text = main.query_one("#items", Static).render().plain
+        assert titles and all(title[:10] in items_text for title in titles)
+        assert main.view.case["order_id"] != ids[other]  # the case keeps its own order
+        orders.highlighted = ids.index(view.case["order_id"])  # back to the case's order
+        await settle(pilot)
+        titles = [row[0] for row in demo_ctx.store.query(
+            "SELECT title FROM order_items WHERE order_id = ? ORDER BY rowid LIMIT 6", (view.case["order_id"],))]
+        assert all(title[:10] in main.query_one("#items", Static).render().plain for title in titles)

@@ -1,7 +1,9 @@
 """Customer 360: profile, compensation history, previous cases, orders → items, shipment, KB.
 
-Orders are a small DataTable (≤ 50 rows per customer, loaded with LIMIT); choosing another order asks the
-screen to load that order's items and shipment in a worker (``OrderChosen``).
+Orders (≤ 50 per customer, loaded with LIMIT) are one line each in a compact OptionList under a fixed
+column header: three short columns need no table machinery, and the list class is already loaded for the
+KB suggestions, so the main screen's first paint pays for one list widget instead of two. Moving the
+highlight to another order asks the screen to load that order's items and shipment (``OrderChosen``).
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual import on
 from textual.message import Message
-from textual.widgets import DataTable, Label, Static
+from textual.widgets import Label, OptionList, Static
+from textual.widgets.option_list import Option
 
 from widgets.kb_suggestions import KbSuggestions
 from widgets.shipment_timeline import ShipmentTimeline
@@ -24,9 +28,40 @@ from workbench.money import format_fen
 from workbench.services import cases
 
 
+# Column widths of the orders list, in terminal cells (CJK characters take two).
+# 19 + 1 + 9 + 1 + 8 = 38: fits the pane at 120 columns beside a one-cell scrollbar.
+ORDER_NO_CELLS, STATUS_CELLS, PAID_CELLS = 19, 9, 8
+
+
 def order_status_label(status: str) -> str:
     """Order status in the agent's language (unknown platform statuses are shown as they came)."""
     return t_or(f"data.order_status.{status}", sanitize.one_line(status, 10))
+
+
+def _cells(text: str, width: int, justify: str = "left") -> Text:
+    """``text`` cut or padded to exactly ``width`` cells, so the columns line up with CJK text too."""
+    cell = Text(text, no_wrap=True)
+    cell.truncate(width, overflow="ellipsis")
+    cell.align(justify, width)  # type: ignore[arg-type]
+    return cell
+
+
+def order_row(order: dict[str, Any]) -> Text:
+    """One order as a line of the list: number, status, amount paid."""
+    return Text.assemble(
+        _cells(sanitize.one_line(order["order_no"], 40), ORDER_NO_CELLS), " ",
+        _cells(order_status_label(order["status"]), STATUS_CELLS), " ",
+        _cells(format_fen(order["paid_fen"]), PAID_CELLS, "right"),
+    )
+
+
+def orders_heading() -> Text:
+    """The section title and, under it, the column header aligned with ``order_row``."""
+    heading = Text(t("main.orders") + "\n", style="bold")
+    heading.append_text(Text.assemble(
+        _cells(t("main.col_order_no"), ORDER_NO_CELLS), " ", _cells(t("main.col_status"), STATUS_CELLS), " ",
+        _cells(t("main.col_paid"), PAID_CELLS, "right"), style="not bold dim"))
+    return heading
 
 
 class CustomerPanel(VerticalScroll):
@@ -35,7 +70,9 @@ class CustomerPanel(VerticalScroll):
     DEFAULT_CSS = """
     CustomerPanel { padding: 0 1; }
     CustomerPanel Label.section { color: $accent; text-style: bold; margin-top: 1; }
-    CustomerPanel DataTable { height: auto; max-height: 8; }
+    CustomerPanel #orders {
+        height: auto; max-height: 7; scrollbar-size-vertical: 1; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     CustomerPanel KbSuggestions { height: auto; max-height: 7; }
     """
 
@@ -46,13 +83,12 @@ class CustomerPanel(VerticalScroll):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._loading_rows = False
+        self._shown_order: str | None = None  # the order whose items and shipment are on screen
 
     def compose(self) -> ComposeResult:
         yield Static(id="profile")
-        yield Label(t("main.orders"), classes="section")
-        table: DataTable[Any] = DataTable(id="orders", cursor_type="row", zebra_stripes=True)
-        yield table
+        yield Label(orders_heading(), classes="section", markup=False)
+        yield OptionList(id="orders", compact=True, markup=False)
         yield Static(id="items")
         yield Label(t("main.timeline"), classes="section")
         yield ShipmentTimeline(id="timeline")
@@ -60,10 +96,6 @@ class CustomerPanel(VerticalScroll):
         yield KbSuggestions(id="kb-suggestions")
         yield Label(t("main.previous_cases"), classes="section")
         yield Static(id="previous")
-
-    def on_mount(self) -> None:
-        table = self.query_one("#orders", DataTable)
-        table.add_columns(t("main.col_order_no"), t("main.col_status"), t("main.col_paid"))
 
     def show(self, view: Any, now: datetime, tz: str) -> None:
         self._show_profile(view)
@@ -110,26 +142,17 @@ class CustomerPanel(VerticalScroll):
         self.query_one("#profile", Static).update(text)
 
     def _show_orders(self, view: Any, tz: str) -> None:
-        table = self.query_one("#orders", DataTable)
-        table.clear()
-        focus = view.case.get("order_id")
-        focus_row = 0
-        for index, order in enumerate(view.orders):
-            if order["id"] == focus:
-                focus_row = index
-            table.add_row(
-                Text(sanitize.one_line(order["order_no"], 22)),
-                Text(order_status_label(order["status"])),
-                Text(format_fen(order["paid_fen"]), justify="right"),
-                key=order["id"],
-            )
-        if view.orders:
-            self._loading_rows = True
-            table.move_cursor(row=focus_row, animate=False)
-            self.call_after_refresh(self._done_loading)
+        """List the customer's orders with the case's order (else the newest) highlighted.
 
-    def _done_loading(self) -> None:
-        self._loading_rows = False
+        The highlighted order is the one whose items and shipment the view already holds (as
+        ``cases.load`` chose it), so the highlight message this causes is recognised as "already shown"
+        and loads nothing. A case order older than the listed ones is shown with no row highlighted.
+        """
+        orders = self.query_one("#orders", OptionList)
+        ids = [order["id"] for order in view.orders]
+        self._shown_order = view.case.get("order_id") or (ids[0] if ids else None)
+        orders.set_options(Option(order_row(order), id=order["id"]) for order in view.orders)
+        orders.highlighted = ids.index(self._shown_order) if self._shown_order in ids else None
 
     def show_order(self, items: list[dict[str, Any]], shipments: list[dict[str, Any]],
                    events: list[dict[str, Any]], now: datetime, tz: str) -> None:
@@ -140,7 +163,13 @@ class CustomerPanel(VerticalScroll):
         self.query_one("#items", Static).update(text)
         self.query_one("#timeline", ShipmentTimeline).show(shipments, events, now, tz)
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(OptionList.OptionHighlighted, "#orders")
+    def _order_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         event.stop()
-        if not self._loading_rows and event.row_key.value:
-            self.post_message(self.OrderChosen(str(event.row_key.value)))
+        if event.option_id and event.option_id != self._shown_order:
+            self._shown_order = event.option_id
+            self.post_message(self.OrderChosen(event.option_id))
+
+    @on(OptionList.OptionSelected, "#orders")
+    def _order_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()  # Enter on an order: it is already shown; the screen's Enter means "open case"
