@@ -21,6 +21,7 @@ from textual.widgets import Static
 from widgets.composer import Composer
 from widgets.conversation import ConversationView
 from widgets.customer_panel import CustomerPanel
+from widgets.first_frame import after_first_frame
 from widgets.kb_suggestions import KbSuggestions
 from widgets.key_bar import KeyBar
 from widgets.queue_list import QueueList
@@ -75,6 +76,7 @@ class MainScreen(Screen[None]):
         self._wanted: str | None = None
         self._first = first
         self._resumed = False
+        self.started = False  # True once the work that waits for the first frame has begun
 
     def compose(self) -> ComposeResult:
         # Size classes before the children exist: set later, they would restyle the whole tree once more.
@@ -101,6 +103,8 @@ class MainScreen(Screen[None]):
             # The first frame is drawn complete, with no empty frame before it.
             self.on_status_loaded(StatusLoaded(data.status))
             self.on_queue_loaded(QueueLoaded(data.queue.rows, data.queue.due, data.queue.first))
+            if data.queue.partial:
+                after_first_frame(self, self.refresh_queue)  # the rest of the queue, once the frame is out
         else:
             self.refresh_queue()
             self.refresh_status()
@@ -219,7 +223,7 @@ class MainScreen(Screen[None]):
         if message.first is not None and self.view is None:
             self._show_case(message.first)
             # Its KB suggestions come after the case is on screen, not in competition with that frame.
-            self.call_after_refresh(self.load_suggestions, message.first)
+            after_first_frame(self, self.load_suggestions, message.first)
         keep = self._wanted or self._case_id()
         queue.set_rows(message.rows, self.ctx.clock.now(), keep=keep)
         if not message.rows:
@@ -253,8 +257,13 @@ class MainScreen(Screen[None]):
         if first:
             # Notifications (due follow-ups, approval decisions) wait until the screen is complete, and so
             # does the garbage collector paused for start-up (workbench.gcpause).
-            self.call_after_refresh(gcpause.resume)
-            self.call_after_refresh(self.check_notices)
+            after_first_frame(self, self._first_frame_out)
+
+    def _first_frame_out(self) -> None:
+        """The first complete frame is on the terminal: turn the collector back on, check notices."""
+        self.started = True
+        gcpause.resume()
+        self.check_notices()
 
     def on_suggestions_loaded(self, message: SuggestionsLoaded) -> None:
         if self.view is not None and self.view.case["id"] == message.case_id:

@@ -41,6 +41,7 @@ def test_queue_case_open_and_header_use_indexes(demo_ctx: Context) -> None:
 
     def main_screen_reads() -> None:
         cases.queue(ctx)
+        cases.queue(ctx, limit=5)  # the start-up page ranks ids, then fetches only its rows
         view = cases.load(ctx, case_id, with_kb=False)
         cases.order_detail(ctx, view.orders[0]["id"])
         cases.suggestions(ctx, view)

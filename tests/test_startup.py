@@ -42,6 +42,17 @@ def test_first_screen_is_the_agents_queue_with_the_top_case_loaded(demo_ctx: Con
     assert startup.queue_data(demo_ctx, with_first=False).first is None
 
 
+def test_first_screen_lists_one_page_of_the_same_queue(demo_ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
+    full = startup.queue_data(demo_ctx, with_first=False)
+    assert not full.partial and len(full.rows) > 5
+    assert not startup.first_screen(demo_ctx).queue.partial  # the demo queue fits in one page
+    monkeypatch.setattr(startup, "FIRST_PAGE", 5)
+    page = startup.first_screen(demo_ctx).queue
+    assert page.partial
+    assert [r["id"] for r in page.rows] == [r["id"] for r in full.rows[:len(page.rows)]]
+    assert len(page.rows) == 5
+
+
 def test_preload_runs_in_its_own_thread_and_hands_back_the_same_data(demo_ctx: Context) -> None:
     future = startup.preload(demo_ctx)
     data = startup.wait_for(future, 10)
@@ -74,6 +85,23 @@ async def test_preloaded_data_is_in_the_first_frame_without_a_queue_worker(demo_
         assert not [w for w in app.workers if w.group == "queue"]
         await settle(pilot)
         assert main.view.case["id"] == main.query_one(QueueList).rows[0]["id"]
+
+
+async def test_a_first_page_is_completed_by_the_queue_worker_after_the_first_frame(
+        demo_ctx: Context, gc_restored: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(startup, "FIRST_PAGE", 5)
+    full = [r["id"] for r in startup.queue_data(demo_ctx, with_first=False).rows]
+    first = startup.preload(demo_ctx)
+    startup.wait_for(first, 10)
+    app = create_app(demo_ctx, blink=False, first=first)
+    async with app.run_test(size=(120, 40)) as pilot:
+        main = app.screen
+        queue = main.query_one(QueueList)
+        shown = main.view.case["id"]
+        assert [r["id"] for r in queue.rows] == full[:len(queue.rows)] and len(queue.rows) < len(full)
+        await settle(pilot)
+        assert [r["id"] for r in queue.rows] == full
+        assert main.view.case["id"] == shown == queue.current_id
 
 
 async def test_without_a_preload_the_screen_loads_in_its_worker(demo_ctx: Context) -> None:
@@ -136,6 +164,28 @@ def test_cli_turns_the_collector_back_on_when_the_app_fails(demo_db: Path, gc_re
     assert gc.isenabled()  # … and back on although the app never drew a frame
 
 
+async def test_secondary_work_waits_until_the_first_frame_is_out(demo_ctx: Context, gc_restored: None,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The editor, KB suggestions, notices and the collector wait (widgets.first_frame), then all run."""
+    from widgets import first_frame
+
+    monkeypatch.setattr(first_frame, "SETTLE_S", 0.5)
+    gcpause.pause()  # as the CLI does before starting the app
+    first = startup.preload(demo_ctx)
+    startup.wait_for(first, 10)
+    app = create_app(demo_ctx, blink=False, first=first)
+    async with app.run_test(size=(120, 40)) as pilot:
+        main = app.screen
+        await settle(pilot)  # the first frame is drawn; nothing of the second wave has started
+        assert main.view is not None and not main.started
+        assert main.query("#reply-placeholder") and not main.query("#reply")
+        assert not [w for w in app.workers if w.group in ("kb", "notices")]
+        assert not gc.isenabled()
+        await main_ready(pilot)
+        assert main.started and main.query("#reply") and gc.isenabled()
+        assert main.view.kb_hits and main.query_one("#kb-suggestions").get_option_at_index(0).id
+
+
 # ----- the reply editor, attached after the first frame -------------------------------------------
 async def test_reply_editor_replaces_its_stand_in_and_keeps_what_came_before(demo_ctx: Context) -> None:
     app = create_app(demo_ctx, blink=False)
@@ -161,7 +211,7 @@ async def test_text_given_before_the_editor_exists_is_not_lost(demo_ctx: Context
     Composer._attach_editor = held  # type: ignore[method-assign]
     try:
         async with app.run_test(size=(120, 40)) as pilot:
-            await main_ready(pilot)  # the case is open (its load clears any draft), the editor held back
+            await main_ready(pilot, editor=False)  # the case is open (its load clears any draft), the editor held back
             composer = app.screen.query_one(Composer)
             assert not composer.ready and app.screen.query("#reply-placeholder")
             composer.set_draft("草稿")

@@ -25,12 +25,20 @@ async def settle(pilot: Pilot[Any], rounds: int = 4) -> None:
         await pilot.pause()
 
 
-async def main_ready(pilot: Pilot[Any]) -> Any:
-    """Wait until the queue and the first case are loaded; returns the main screen."""
+async def main_ready(pilot: Pilot[Any], editor: bool = True) -> Any:
+    """Wait until the queue and the first case are loaded and the work that waits for the first frame
+    (widgets.first_frame: reply editor, KB suggestions, notices) has run; returns the main screen.
+    ``editor=False`` returns once the case is shown (for tests that hold the reply editor back)."""
     app = pilot.app
-    for _ in range(50):
+    for _ in range(200):
         await settle(pilot, 1)
         screen = app.screen
-        if getattr(screen, "view", None) is not None:
+        if getattr(screen, "view", None) is None:
+            continue
+        if not editor:
+            return screen  # pausing now would wait on the held-back editor
+        if screen.started and screen.query("#reply"):
+            await settle(pilot)
             return screen
+        await pilot.pause(0.01)
     raise AssertionError("main screen never loaded a case")

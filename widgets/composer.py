@@ -32,6 +32,7 @@ from textual.widgets import Static
 
 from playbooks import fill
 from playbooks.schema import PLACEHOLDERS
+from widgets.first_frame import after_first_frame
 from workbench.context import Context
 from workbench.i18n import t
 
@@ -91,11 +92,11 @@ class Composer(Vertical):
         yield box
 
     def on_mount(self) -> None:
-        self.call_after_refresh(self._attach_editor)
+        after_first_frame(self, self._attach_editor)
         if not self.ctx.extras.get(_WARNED_KEY):
             self.ctx.extras[_WARNED_KEY] = True
             # Reading the team's quick-reply and lint files waits until the screen is drawn.
-            self.call_after_refresh(self._check_team_files)
+            after_first_frame(self, self._check_team_files)
 
     @work(thread=True, group="composer-files")
     def _check_team_files(self) -> None:

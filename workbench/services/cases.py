@@ -38,38 +38,54 @@ _QUEUE_SELECT = (
 )
 
 
+_OPEN_ORDER = "ORDER BY c.urgent DESC, coalesce(c.sla_due_at, '9999') ASC, c.priority DESC, c.opened_at ASC "
+
+
 def queue(ctx: Context, agent_id: str | None = None, include_unassigned: bool = True,
-          due: set[str] | None = None) -> list[dict[str, Any]]:
+          due: set[str] | None = None, limit: int = QUEUE_LIMIT) -> list[dict[str, Any]]:
     """Open cases for the agent (and unassigned ones), most urgent first.
 
     Urgency order: SLA due time first (breached ones surface), then priority (emotion, VIP, intent),
     then waiting time. The UI re-sorts nothing; it only ticks the countdown. ``due`` is the agent's
     :func:`due_followup_cases` when the caller already has it (the main screen marks those rows too).
+
+    A smaller ``limit`` returns exactly the first ``limit`` rows of the full queue (the start-up
+    preload asks for one screenful): the ranking is still done over the whole queue, but only the
+    rows on the page are fetched whole and converted.
     """
     agent_id = agent_id if agent_id is not None else ctx.agent_id
-    sql = (
-        _QUEUE_SELECT + "WHERE c.status IN ('open', 'pending') AND ({scope}) "
-        "ORDER BY c.urgent DESC, coalesce(c.sla_due_at, '9999') ASC, c.priority DESC, c.opened_at ASC "
-        "LIMIT ?"
-    )
     agent = ctx.store.one("SELECT role FROM agents WHERE id = ?", (agent_id,))
     if agent is not None and agent["role"] == "lead":
         scope = "1"  # a lead's queue is the whole team's open work
     else:
         scope = "c.assignee_id = ?" + (" OR c.assignee_id IS NULL" if include_unassigned else "")
+    where = f"WHERE c.status IN ('open', 'pending') AND ({scope}) "
     params: tuple[Any, ...] = (QUEUE_LIMIT,) if scope == "1" else (agent_id, QUEUE_LIMIT)
-    rows = _dicts(ctx.store.query(sql.format(scope=scope), params))
+    page = limit < QUEUE_LIMIT
+    if page:
+        ranked = [r[0] for r in ctx.store.query(f"SELECT c.id FROM cases c {where}{_OPEN_ORDER}LIMIT ?", params)]
+        present = set(ranked)
+        rows: list[dict[str, Any]] = []
+    else:
+        rows = _dicts(ctx.store.query(_QUEUE_SELECT + where + _OPEN_ORDER + "LIMIT ?", params))
+        present = {r["id"] for r in rows}
     # Cases with a due follow-up come back to the queue even when they were closed.
-    present = {r["id"] for r in rows}
     if due is None:
         due = due_followup_cases(ctx, agent_id)
     extra = [cid for cid in due if cid not in present]
+    back: list[dict[str, Any]] = []
     if extra:
         marks = ",".join("?" for _ in extra)
         back = _dicts(ctx.store.query(
             _QUEUE_SELECT + f"WHERE c.id IN ({marks}) ORDER BY c.opened_at", tuple(extra)))
-        rows = back + rows
-    return rows
+    if page:
+        wanted = ranked[:max(limit - len(back), 0)]
+        marks = ",".join("?" for _ in wanted)
+        fetched = {r["id"]: r for r in _dicts(ctx.store.query(
+            _QUEUE_SELECT + f"WHERE c.id IN ({marks})", tuple(wanted)))} if wanted else {}
+        rows = [fetched[case_id] for case_id in wanted if case_id in fetched]
+        back = back[:limit]
+    return back + rows
 
 
 def due_followup_cases(ctx: Context, agent_id: str) -> set[str]:

@@ -23,13 +23,23 @@ from workbench.services import cases
 from workbench.services.status import HeaderStatus, header_status
 
 
+# The start-up preload lists this many queue rows: more than the tallest supported terminal shows
+# (50 lines, two per case), so the first frame is complete. The screen loads the full queue
+# (cases.QUEUE_LIMIT) right after that frame; converting 500 rows before it would only delay it.
+FIRST_PAGE = 60
+
+
 @dataclass
 class QueueData:
-    """The queue rows, the cases with a due follow-up, and (when asked) the first case's view."""
+    """The queue rows, the cases with a due follow-up, and (when asked) the first case's view.
+
+    ``partial`` says the rows filled a page smaller than the full queue's limit, so more may follow.
+    """
 
     rows: list[dict[str, Any]]
     due: set[str]
     first: cases.CaseView | None = None
+    partial: bool = False
 
 
 @dataclass
@@ -38,16 +48,17 @@ class FirstScreen:
     status: HeaderStatus
 
 
-def queue_data(ctx: Context, with_first: bool) -> QueueData:
+def queue_data(ctx: Context, with_first: bool, limit: int = cases.QUEUE_LIMIT) -> QueueData:
     """The agent's queue; with ``with_first`` the top case is loaded in the same round trip."""
     due = cases.due_followup_cases(ctx, ctx.agent_id)
-    rows = cases.queue(ctx, due=due)
+    rows = cases.queue(ctx, due=due, limit=limit)
     first = cases.load(ctx, rows[0]["id"], with_kb=False) if rows and with_first else None
-    return QueueData(rows, due, first)
+    return QueueData(rows, due, first, partial=limit < cases.QUEUE_LIMIT and len(rows) >= limit)
 
 
 def first_screen(ctx: Context) -> FirstScreen:
-    return FirstScreen(queue_data(ctx, with_first=True), header_status(ctx))
+    """The first frame's data: one page of the queue with its top case, and the header figures."""
+    return FirstScreen(queue_data(ctx, with_first=True, limit=FIRST_PAGE), header_status(ctx))
 
 
 def wait_for(future: Future[FirstScreen] | None, timeout: float) -> FirstScreen | None:
