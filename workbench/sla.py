@@ -12,12 +12,11 @@ and calls the pure :func:`countdown` per row, so no database query runs per tick
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from workbench import tomlread
@@ -32,15 +31,15 @@ RESOLVED_STAGES = ("resolve", "close")
 POLICY_FILE = "sla_policy.toml"
 
 
-@dataclass(frozen=True)
-class SlaTarget:
+# Records are NamedTuples rather than frozen dataclasses: as immutable and typed, and a tenth of the
+# cost to define, which counts because this module loads before the main screen's first frame.
+class SlaTarget(NamedTuple):
     kind: str
     target: str
     minutes: int
 
 
-@dataclass(frozen=True)
-class SlaPolicy:
+class SlaPolicy(NamedTuple):
     """The loaded policy; ``source`` names the file it came from (for messages)."""
 
     source: str
@@ -274,8 +273,7 @@ def breach_state(due_at: datetime | str | None, now: datetime, met: bool = False
     return "due_soon" if left <= due_soon_seconds else "ok"
 
 
-@dataclass(frozen=True)
-class Countdown:
+class Countdown(NamedTuple):
     remaining: float | None
     state: str
     text: str
