@@ -7,7 +7,6 @@ Team files (``ctx.paths.playbooks_dir/*.toml``) add playbooks or override a buil
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 from playbooks.schema import INTENTS, Issue, Playbook, Registry
@@ -24,7 +23,8 @@ def _is_playbook_file(name: str) -> bool:
 
 def builtin_files() -> list[tuple[str, str]]:
     """(display path, text) of every shipped playbook file, sorted by name."""
-    folder = resources.files("playbooks")
+    # Shipped beside this module; importlib.resources would add its import to the first frame.
+    folder = Path(__file__).parent
     out = []
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if _is_playbook_file(entry.name):

@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -161,7 +160,8 @@ def load_policy(path: Path | None = None) -> SlaPolicy:
             return parse_policy(path.read_text("utf-8"), str(path))
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(path, f"无法读取 / cannot read: {exc}") from exc
-    shipped = resources.files("workbench").joinpath(POLICY_FILE)
+    # Shipped beside this module; importlib.resources would add its import to the first frame.
+    shipped = Path(__file__).parent / POLICY_FILE
     return parse_policy(shipped.read_text("utf-8"), str(shipped))
 
 

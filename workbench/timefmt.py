@@ -16,7 +16,14 @@ def to_db(moment: datetime) -> str:
 
 
 def from_db(text: str) -> datetime:
-    """Parse a stored UTC string back into an aware datetime."""
+    """Parse a stored UTC string back into an aware datetime.
+
+    Stored times (``2026-12-06T08:30:00Z``) take the fast ISO parser; anything else goes through
+    ``strptime`` with the one stored format, which refuses it with the usual ``ValueError``. Besides
+    being several times faster per call, this keeps ``_strptime`` out of the start-up imports.
+    """
+    if len(text) == 20 and text[10] == "T" and text[19] == "Z":
+        return datetime.fromisoformat(text[:19]).replace(tzinfo=timezone.utc)
     return datetime.strptime(text, DB_FORMAT).replace(tzinfo=timezone.utc)
 
 

@@ -11,9 +11,7 @@ file with :func:`load_policy` and feeds it to the same :func:`workbench.authorit
 
 from __future__ import annotations
 
-import hashlib
 import re
-from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Mapping, NamedTuple
 
@@ -301,7 +299,8 @@ def parse_policy(text: str, source: str) -> Policy:
 
 def builtin_text() -> str:
     """The text of the policy shipped with the program (also what ``policy show --builtin`` prints)."""
-    return resources.files("workbench.authority").joinpath("default_policy.toml").read_text("utf-8")
+    # Shipped beside this module; importlib.resources would add its import to the first frame.
+    return (Path(__file__).parent / "default_policy.toml").read_text("utf-8")
 
 
 def load_policy(path: Path | str | None = None) -> Policy:
@@ -333,6 +332,8 @@ def effective_policy(override: Path | str | None) -> Policy:
     """
     if override is None or not Path(override).exists():
         return _cached(BUILTIN, "builtin", lambda: load_policy(None))
+    import hashlib  # only for a team override file: the built-in policy needs no digest at start-up
+
     file = Path(override)
     try:
         digest = hashlib.sha256(file.read_bytes()).hexdigest()

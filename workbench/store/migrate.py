@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from importlib import resources
+from pathlib import Path
 
 from workbench.store.db import Store, StoreError, classify
 
@@ -17,7 +17,8 @@ _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 def available() -> list[tuple[int, str, str]]:
     """(number, file name, SQL) for every shipped migration, in order."""
-    folder = resources.files("workbench.store").joinpath("migrations")
+    # Shipped beside this module; importlib.resources would add its import to the first frame.
+    folder = Path(__file__).parent / "migrations"
     found = []
     for entry in folder.iterdir():
         match = _NAME.match(entry.name)
