@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual import on
 from textual.message import Message
-from textual.widgets import Label, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from widgets.kb_suggestions import KbSuggestions
@@ -69,7 +69,7 @@ class CustomerPanel(VerticalScroll):
 
     DEFAULT_CSS = """
     CustomerPanel { padding: 0 1; }
-    CustomerPanel Label.section { color: $accent; text-style: bold; margin-top: 1; }
+    CustomerPanel .section { color: $accent; text-style: bold; margin-top: 1; }
     CustomerPanel #orders {
         height: auto; max-height: 7; scrollbar-size-vertical: 1; text-wrap: nowrap; text-overflow: ellipsis;
     }
@@ -87,14 +87,14 @@ class CustomerPanel(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         yield Static(id="profile")
-        yield Label(orders_heading(), classes="section", markup=False)
+        yield Static(orders_heading(), classes="section", markup=False)
         yield OptionList(id="orders", compact=True, markup=False)
         yield Static(id="items")
-        yield Label(t("main.timeline"), classes="section")
+        yield Static(t("main.timeline"), classes="section", markup=False)
         yield ShipmentTimeline(id="timeline")
-        yield Label(t("main.kb"), classes="section")
+        yield Static(t("main.kb"), classes="section", markup=False)
         yield KbSuggestions(id="kb-suggestions")
-        yield Label(t("main.previous_cases"), classes="section")
+        yield Static(t("main.previous_cases"), classes="section", markup=False)
         yield Static(id="previous")
 
     def show(self, view: Any, now: datetime, tz: str) -> None:
