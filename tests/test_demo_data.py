@@ -273,7 +273,7 @@ def test_large_code_path_smoke(tmp_path: Path) -> None:
                        "(SELECT count(*) FROM orders WHERE customer_id = c.id)").fetchone()[0]
     assert bad == 0
     indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-    assert {"orders_platform_no", "shipment_events_shipment_at", "follow_ups_owner_status_due"} <= indexes
+    assert {"orders_platform_no", "shipment_events_shipment_at", "follow_ups_owner_status_due_case"} <= indexes
     assert conn.execute("SELECT max(at) FROM shipment_events").fetchone()[0] <= to_db(FROZEN_AT)
     assert kb.search(conn, "发票", limit=3)
 
