@@ -10,10 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
@@ -26,6 +25,34 @@ from workbench.i18n import t
 
 ROW_HEIGHT = 2
 STATE_STYLE = {"breached": "bold white on red", "due_soon": "bold black on yellow", "ok": "green"}
+BOLD, URGENT, VIP = Style(bold=True), Style(bold=True, color="red"), Style(bold=True, color="magenta")
+DUE, INTENT, DIM = Style(color="yellow"), Style(color="cyan"), Style(dim=True)
+
+Piece = tuple[str, Style | None]
+
+
+def fit(pieces: list[Piece], width: int) -> list[Piece]:
+    """``pieces`` cut or padded to exactly ``width`` cells.
+
+    Cut as Rich's ``overflow="ellipsis"`` cuts a line: the last cell becomes "…" in the style of the
+    piece it falls in, and a wide (CJK) character split by the edge becomes a space.
+    """
+    if width <= 0:
+        return []
+    total = sum(cell_len(text) for text, _ in pieces)
+    if total <= width:
+        return pieces + [(" " * (width - total), None)] if total < width else pieces
+    out: list[Piece] = []
+    used, budget = 0, width - 1
+    for text, style in pieces:
+        cells = cell_len(text)
+        if used + cells <= budget:
+            out.append((text, style))
+            used += cells
+            continue
+        out.append((set_cell_size(text, budget - used) + "…", style))
+        break
+    return out
 
 
 class QueueList(ScrollView, can_focus=True):
@@ -114,40 +141,40 @@ class QueueList(ScrollView, can_focus=True):
     def on_resize(self) -> None:
         self.virtual_size = Size(self.size.width, len(self.rows) * ROW_HEIGHT)
 
-    def _countdown(self, row: dict[str, Any]) -> tuple[str, str]:
+    def _countdown(self, row: dict[str, Any]) -> tuple[str, Style | None]:
         if self.now is None:
-            return "", ""
+            return "", None
         met_at = sla.due_moment(row.get("first_response_at"))  # cached parse: this runs every second
         tick = sla.countdown(row.get("sla_due_at"), self.now, met=met_at is not None, met_at=met_at)
         if tick.state in ("met", "met_late"):
-            return t("main.replied"), "dim green" if tick.state == "met" else "dim yellow"
-        return tick.text, STATE_STYLE.get(tick.state, "")
+            return t("main.replied"), Style.parse("dim green" if tick.state == "met" else "dim yellow")
+        style = STATE_STYLE.get(tick.state)
+        return tick.text, Style.parse(style) if style else None
 
-    def _row_text(self, row: dict[str, Any], line: int, width: int, selected: bool) -> Text:
+    def _row_pieces(self, row: dict[str, Any], line: int, width: int, selected: bool) -> list[Piece]:
+        """One screen line of a case as (text, style) pieces, exactly ``width`` cells wide."""
         if line == 0:
-            text = Text(no_wrap=True, overflow="ellipsis")
-            text.append("▶ " if selected else "  ", "bold")
+            head: list[Piece] = [("▶ " if selected else "  ", BOLD)]
             if row.get("urgent"):
-                text.append("!! ", "bold red")
+                head.append(("!! ", URGENT))
             if row.get("vip_level"):
-                text.append(f"V{row['vip_level']} ", "bold magenta")
-            text.append(sanitize.one_line(row.get("customer_name"), 10), "bold")
+                head.append((f"V{row['vip_level']} ", VIP))
+            head.append((sanitize.one_line(row.get("customer_name"), 10), BOLD))
             clock, style = self._countdown(row)
-            text.truncate(max(width - cell_len(clock) - 1, 1), overflow="ellipsis", pad=True)
-            text.append(" ")
-            text.append(clock, style)
-            return text
-        text = Text("   ", no_wrap=True, overflow="ellipsis")
+            pieces = fit(head, max(width - cell_len(clock) - 1, 1)) + [(" ", None), (clock, style)]
+            return fit(pieces, width)
+        pieces = [("   ", None)]
         if row["id"] in self.due_followups:
-            text.append("⏰", "yellow")
+            pieces.append(("⏰", DUE))
         if row.get("proactive"):
-            text.append("主 ", "cyan")
-        text.append(t(f"main.intent_{row.get('intent', 'other')}"), "cyan")
-        text.append(" · ")
-        text.append(sanitize.one_line(row.get("subject"), 60), "dim")
-        return text
+            pieces.append(("主 ", INTENT))
+        pieces.append((t(f"main.intent_{row.get('intent', 'other')}"), INTENT))
+        pieces.append((" · ", None))
+        pieces.append((sanitize.one_line(row.get("subject"), 60), DIM))
+        return fit(pieces, width)
 
     def render_line(self, y: int) -> Strip:
+        """Segments straight from the pieces: no Rich ``Text`` to lay out, as this runs every second."""
         width = self.scrollable_content_region.width
         absolute = y + self.scroll_offset.y
         index, line = divmod(absolute, ROW_HEIGHT)
@@ -155,11 +182,9 @@ class QueueList(ScrollView, can_focus=True):
             return Strip.blank(width, self.rich_style)
         row = self.rows[index]
         selected = index == self.cursor
-        text = self._row_text(row, line, width, selected)
-        text.truncate(width, overflow="ellipsis", pad=True)
         base = self.rich_style
         if selected:
             base = base + Style(bgcolor="grey23" if not self.has_focus else "dark_blue")
-        segments = [Segment(s.text, base + s.style if s.style else base)
-                    for s in text.render(self.app.console)]
-        return Strip(segments, width).crop(0, width)
+        segments = [Segment(text, base + style if style else base)
+                    for text, style in self._row_pieces(row, line, width, selected) if text]
+        return Strip(segments, width)
