@@ -14,6 +14,7 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.content import Content
 from textual.containers import VerticalScroll
 from textual import on
 from textual.message import Message
@@ -55,13 +56,34 @@ def order_row(order: dict[str, Any]) -> Text:
     )
 
 
-def orders_heading() -> Text:
-    """The section title and, under it, the column header aligned with ``order_row``."""
-    heading = Text(t("main.orders") + "\n", style="bold")
-    heading.append_text(Text.assemble(
+def section(title: str) -> Content:
+    """A section title after a blank line, in the theme's accent colour.
+
+    Titles are drawn inside the content block above them rather than as widgets of their own: each
+    widget costs the main screen's first frame about a millisecond and a half.
+    """
+    return Content("\n") + Content.styled(title, "bold $accent")
+
+
+def orders_heading() -> Content:
+    """The orders section title and, under it, the column header aligned with ``order_row``."""
+    columns = Text.assemble(
         _cells(t("main.col_order_no"), ORDER_NO_CELLS), " ", _cells(t("main.col_status"), STATUS_CELLS), " ",
-        _cells(t("main.col_paid"), PAID_CELLS, "right"), style="not bold dim"))
-    return heading
+        _cells(t("main.col_paid"), PAID_CELLS, "right"), style="dim")
+    return section(t("main.orders")) + "\n" + Content.from_rich_text(columns)
+
+
+def literal(text: Text) -> Content:
+    """Rich ``text`` as Content without its trailing line breaks (customer data: never read as markup)."""
+    trimmed = text.copy()
+    trimmed.rstrip()
+    return Content.from_rich_text(trimmed)
+
+
+def with_section(text: Text, title: str | Content) -> Content:
+    """``text`` followed by the next section's title."""
+    heading = title if isinstance(title, Content) else section(title)
+    return literal(text) + "\n" + heading if text.plain else heading
 
 
 class CustomerPanel(VerticalScroll):
@@ -69,11 +91,12 @@ class CustomerPanel(VerticalScroll):
 
     DEFAULT_CSS = """
     CustomerPanel { padding: 0 1; }
-    CustomerPanel .section { color: $accent; text-style: bold; margin-top: 1; }
     CustomerPanel #orders {
         height: auto; max-height: 7; scrollbar-size-vertical: 1; text-wrap: nowrap; text-overflow: ellipsis;
     }
-    CustomerPanel KbSuggestions { height: auto; max-height: 7; }
+    CustomerPanel KbSuggestions {
+        height: auto; max-height: 7; margin-top: 1; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     """
 
     class OrderChosen(Message):
@@ -86,16 +109,14 @@ class CustomerPanel(VerticalScroll):
         self._shown_order: str | None = None  # the order whose items and shipment are on screen
 
     def compose(self) -> ComposeResult:
-        yield Static(id="profile")
-        yield Static(orders_heading(), classes="section", markup=False)
+        yield Static(orders_heading(), id="profile")
         yield OptionList(id="orders", compact=True, markup=False)
-        yield Static(id="items")
-        yield Static(t("main.timeline"), classes="section", markup=False)
+        yield Static(section(t("main.timeline")), id="items")
         yield ShipmentTimeline(id="timeline")
-        yield Static(t("main.kb"), classes="section", markup=False)
-        yield KbSuggestions(id="kb-suggestions")
-        yield Static(t("main.previous_cases"), classes="section", markup=False)
-        yield Static(id="previous")
+        suggestions = KbSuggestions(id="kb-suggestions")
+        suggestions.border_title = t("main.kb")
+        yield suggestions
+        yield Static(section(t("main.previous_cases")), id="previous")
 
     def show(self, view: Any, now: datetime, tz: str) -> None:
         self._show_profile(view)
@@ -111,7 +132,8 @@ class CustomerPanel(VerticalScroll):
             previous.append(timefmt.short_local(case["opened_at"], tz, "%Y-%m-%d") + " ", "dim")
             previous.append(t(f"main.intent_{case['intent']}") + " ", "cyan")
             previous.append(sanitize.one_line(case["subject"], 40) + "\n")
-        self.query_one("#previous", Static).update(previous or Text(t("main.no_previous"), style="dim"))
+        body = literal(previous) if previous.plain else Content.styled(t("main.no_previous"), "dim")
+        self.query_one("#previous", Static).update(section(t("main.previous_cases")) + "\n" + body)
 
     def _show_profile(self, view: Any) -> None:
         customer = view.customer
@@ -139,7 +161,7 @@ class CustomerPanel(VerticalScroll):
         if cues:
             text.append("  " + t("main.why", cues=", ".join(sanitize.one_line(str(c), 12) for c in cues[:4])),
                         "dim")
-        self.query_one("#profile", Static).update(text)
+        self.query_one("#profile", Static).update(with_section(text, orders_heading()))
 
     def _show_orders(self, view: Any, tz: str) -> None:
         """List the customer's orders with the case's order (else the newest) highlighted.
@@ -160,7 +182,7 @@ class CustomerPanel(VerticalScroll):
         for item in items[:6]:
             text.append("· " + sanitize.one_line(item["title"], 30))
             text.append(f" ×{item['qty']} {format_fen(item['price_fen'])}\n", "dim")
-        self.query_one("#items", Static).update(text)
+        self.query_one("#items", Static).update(with_section(text, t("main.timeline")))
         self.query_one("#timeline", ShipmentTimeline).show(shipments, events, now, tz)
 
     @on(OptionList.OptionHighlighted, "#orders")
