@@ -82,7 +82,6 @@ class MainScreen(Screen[None]):
         # Size classes before the children exist: set later, they would restyle the whole tree once more.
         self._apply_size_classes(self.app.size.width, self.app.size.height)
         yield StatusBar(id="status")
-        yield Static(id="banner")
         with Horizontal(id="body"):
             queue = QueueList(id="queue")
             queue.border_title = t("main.queue")
@@ -358,11 +357,22 @@ class MainScreen(Screen[None]):
             self.load_case(case_id)
 
     def show_source_banner(self, errors: dict[str, str]) -> None:
-        """A clear banner while a data source fails; the cached data below stays visible."""
-        banner = self.query_one("#banner", Static)
-        if errors:
-            banner.update(notices.source_banner(errors))
-        banner.display = bool(errors)
+        """A clear banner while a data source fails; the cached data below stays visible.
+
+        The banner is mounted under the header the first time a source fails (most shifts never need
+        it, and every widget on the first frame costs start-up time), then shown and hidden.
+        """
+        found = self.query("#banner")
+        if not errors:
+            if found:
+                found.first().display = False
+            return
+        banner = found.first(Static) if found else None
+        if banner is None:
+            banner = Static(id="banner")
+            self.mount(banner, after=self.query_one(StatusBar))
+        banner.update(notices.source_banner(errors))
+        banner.display = True
 
     def reload_case(self) -> None:
         if self.view is not None:

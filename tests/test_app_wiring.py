@@ -59,6 +59,7 @@ async def test_failing_source_shows_a_banner_and_keeps_cached_data(demo_ctx: Con
         await settle(pilot)
         banner = main.query_one("#banner")
         assert banner.display and "myshop" in str(banner.render()) and "[bold]x[/]" in str(banner.render())
+        assert banner.region.y == 1 and banner.region.height >= 1  # right under the header
         assert len(main.query_one("#queue").rows) == rows_before  # cached data stays on screen
         app._refresh_source(source)
         await settle(pilot)

@@ -154,3 +154,22 @@ async def test_orders_list_highlights_the_case_order_and_loads_another_on_move(d
         titles = [row[0] for row in demo_ctx.store.query(
             "SELECT title FROM order_items WHERE order_id = ? ORDER BY rowid LIMIT 6", (view.case["order_id"],))]
         assert all(title[:10] in main.query_one("#items", Static).render().plain for title in titles)
+
+
+async def test_hub_flag_shows_an_alert_above_the_transcript_only_on_that_case(demo_ctx: Context) -> None:
+    app = make_app(demo_ctx)
+    async with app.run_test(size=(120, 40)) as pilot:
+        main = await main_ready(pilot)
+        assert not main.query("#alerts")  # nothing to warn about: no alerts block at all
+        rows = main.query_one(QueueList).rows
+        flagged, plain = rows[1]["id"], rows[0]["id"]
+        with demo_ctx.store.conn:
+            demo_ctx.store.conn.execute("UPDATE cases SET flag = 'reopened_after_close' WHERE id = ?", (flagged,))
+        main.select_case(flagged)
+        await settle(pilot)
+        alerts = main.query_one("#alerts", Static)
+        assert alerts.display and "重新打开" in alerts.render().plain
+        assert alerts.region.y < main.query_one("#transcript").region.y
+        main.select_case(plain)
+        await settle(pilot)
+        assert not main.query_one("#alerts").display

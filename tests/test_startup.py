@@ -117,7 +117,7 @@ async def test_main_screen_styles_load_with_the_app(demo_ctx: Context) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         main = await main_ready(pilot)
         assert main.query_one("#queue").outer_size.width == 28  # main_screen.tcss: #queue { width: 28 }
-        assert not main.query_one("#banner").display  # hidden until a source fails
+        assert not main.query("#banner")  # mounted only once a source fails
 
 
 # ----- the garbage collector ----------------------------------------------------------------------

@@ -45,7 +45,6 @@ class ConversationView(VerticalScroll, can_focus=True):
         self.truncated: list[str] = []
 
     def compose(self) -> ComposeResult:
-        yield Static(id="alerts")
         yield Static(Text(t("main.no_case"), style="dim"), id="transcript")
 
     def show(self, view: Any, tz: str) -> None:
@@ -69,8 +68,10 @@ class ConversationView(VerticalScroll, can_focus=True):
         self.scroll_end(animate=False)
 
     def _show_alerts(self, view: Any) -> None:
-        """What the hub refused or flagged on this case, above the transcript where it cannot be missed."""
-        alerts = self.query_one("#alerts", Static)
+        """What the hub refused or flagged on this case, above the transcript where it cannot be missed.
+
+        The alerts block is mounted the first time a case has any (most never do), then reused.
+        """
         text = Text()
         flag = view.case.get("flag")
         if flag:
@@ -81,12 +82,22 @@ class ConversationView(VerticalScroll, can_focus=True):
                           reason=t_or(f"sync.reason.{item['code']}", t("sync.reason.other"))), "bold")
             text.append("\n  " + t("sync.next_step", step=t(item["next_step_key"])) + "\n")
         text.rstrip()
+        found = self.query("#alerts")
+        if not text.plain:
+            if found:
+                found.first().display = False
+            return
+        alerts = found.first(Static) if found else None
+        if alerts is None:
+            alerts = Static(id="alerts")
+            self.mount(alerts, before=self.query_one("#transcript"))
         alerts.update(text)
-        alerts.display = bool(text.plain)
+        alerts.display = True
 
     def clear(self) -> None:
         self.truncated = []
-        self.query_one("#alerts", Static).display = False
+        for alerts in self.query("#alerts"):
+            alerts.display = False
         self.query_one("#transcript", Static).update(Text(t("main.no_case"), style="dim"))
 
     def action_read_full(self) -> None:
