@@ -7,7 +7,6 @@ hub makes with its own figures.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -96,7 +95,7 @@ TABLE: list[tuple[str, dict[str, Any], str, int, Figures, dict[str, Any], str, s
 @pytest.mark.parametrize("row", TABLE, ids=[r[0] for r in TABLE])
 def test_decision_table(row: tuple[Any, ...]) -> None:
     _, agent, action, amount, figures, changes, outcome, failing = row
-    decision = decide(POLICY, agent, action, amount, figures, replace(FACTS, **changes), NOW)
+    decision = decide(POLICY, agent, action, amount, figures, FACTS._replace(**changes), NOW)
     assert decision.outcome == outcome, decision.codes
     assert failing <= set(decision.codes), decision.codes
     if outcome == "allowed":
@@ -134,7 +133,7 @@ def test_return_window_boundary_in_shop_time() -> None:
     delivered = datetime(2026, 11, 16, 6, 0, tzinfo=timezone.utc)  # 14:00 on 11-16 in Shanghai
     deadline = return_deadline(delivered, 7, "Asia/Shanghai")
     assert deadline == datetime(2026, 11, 23, 16, 0, tzinfo=timezone.utc)  # 11-24 00:00 Shanghai
-    facts = replace(FACTS, delivered_at=delivered)
+    facts = FACTS._replace(delivered_at=delivered)
     last_second = decide(POLICY, L1, "full_refund", 8800, Figures(), facts, deadline - timedelta(seconds=1))
     closed = decide(POLICY, L1, "full_refund", 8800, Figures(), facts, deadline)
     assert last_second.allowed
@@ -145,7 +144,7 @@ def test_return_window_boundary_in_shop_time() -> None:
 def test_ineligible_full_refund_may_go_to_approval_by_policy() -> None:
     policy = parse_policy(builtin_text().replace('ineligible_full_refund = "deny"',
                                                  'ineligible_full_refund = "approval"'), "p.toml")
-    facts = replace(FACTS, item_categories=("生鲜",))
+    facts = FACTS._replace(item_categories=("生鲜",))
     decision = decide(policy, L1, "full_refund", 8800, Figures(), facts, NOW)
     assert decision.needs_approval and decision.codes == ("excluded_goods",)
 

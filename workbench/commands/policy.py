@@ -89,7 +89,7 @@ def run_explain(args: argparse.Namespace) -> int:
         return 2
     if getattr(args, "json", False):
         print(json.dumps({"decision": decision.to_dict(), "messages": decision.messages(),
-                          "figures": figs.__dict__, "policy": policy.source}, ensure_ascii=False, indent=2))
+                          "figures": figs._asdict(), "policy": policy.source}, ensure_ascii=False, indent=2))
         return 0
     agent = ctx.agent()
     tier = policy.tier_for(agent)

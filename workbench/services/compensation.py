@@ -178,7 +178,7 @@ def issue(ctx: Context, case_id: str, action: str, amount_fen: int, reason: str,
         issued = decision.allowed and not force_request
         comp["status"] = "issued" if issued else "requested"
         if issued:
-            context: dict[str, Any] = {"figures": figs.__dict__, "policy_version": policy.version}
+            context: dict[str, Any] = {"figures": figs._asdict(), "policy_version": policy.version}
         else:
             hist = history_of(conn, case["customer_id"], now)
             sigs = abuse_signals(conn, policy, case["customer_id"], facts.order_id, agent["id"], now)
