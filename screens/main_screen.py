@@ -14,7 +14,7 @@ from typing import Any
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Container, Horizontal, Vertical
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -88,8 +88,7 @@ class MainScreen(Screen[None]):
             yield queue
             with Vertical(id="center"):
                 yield ConversationView(id="conversation")
-                with Container(id="stepper-slot"):
-                    yield Stepper(self.ctx, id="stepper")
+                yield Stepper(self.ctx, id="stepper")
                 yield Composer(self.ctx, id="composer")
             yield CustomerPanel(id="customer")
         yield KeyBar(id="keys")

@@ -322,9 +322,6 @@ async def test_demo_case_through_four_stages_on_the_real_app(demo_ctx: Context) 
             await pilot.press("down")
             await settle(pilot)
         assert suitable(main.view.case)
-        if not main.query("#stepper"):  # until the main screen mounts it itself
-            await main.query_one("#stepper-slot").mount(Stepper(demo_ctx, id="stepper"))
-            main.query_one(Stepper).show_case(main.view)
         await settle(pilot)
         stepper = main.query_one(Stepper)
         case_id = main.view.case["id"]

@@ -115,10 +115,10 @@ class Stepper(Vertical, can_focus=True):
         self._phrase: fill.Filled | None = None  # filled once per progress/view change, not per redraw
 
     def compose(self) -> ComposeResult:
+        # The stage line and the checklist share one block, and the options/follow-up block is mounted
+        # the first time a case reaches 解决 or 闭环: every widget costs the first frame start-up time.
         yield Static(t("playbook.no_case"), id="stepper-head", markup=False)
-        yield Static("", id="stepper-items", markup=False)
         yield Static("", id="stepper-say", markup=False)
-        yield Static("", id="stepper-extra", markup=False)
 
     def on_mount(self) -> None:
         registry = loader.registry(self.ctx)
@@ -174,12 +174,11 @@ class Stepper(Vertical, can_focus=True):
         p, lang = self.progress, self.ctx.lang
         if p is None:
             self.query_one("#stepper-head", Static).update(t("playbook.no_case"))
-            for part in ("#stepper-items", "#stepper-say", "#stepper-extra"):
-                self.query_one(part, Static).update("")
-                self.query_one(part, Static).display = False
+            self.query_one("#stepper-say", Static).display = False
+            for extra in self.query("#stepper-extra"):
+                extra.display = False
             return
         items = p.playbook.stage(p.stage).checklist
-        self.query_one("#stepper-items", Static).display = bool(items)
         self.query_one("#stepper-say", Static).display = True
         self.cursor = min(self.cursor, max(len(items) - 1, 0))
         short = self.app.size.height < SHORT_BELOW
@@ -188,18 +187,32 @@ class Stepper(Vertical, can_focus=True):
         # In 解决 the options matter more than the (long) phrasing, which `i` inserts in full anyway.
         self.set_class(p.stage == "resolve", "-resolve")
         head = self.query_one("#stepper-head", Static)
-        head.update(render.head(p, lang, head.content_size.width))
-        self.query_one("#stepper-items", Static).update(
-            render.checklist(p, lang, self.cursor, self.has_focus, compact=short))
+        text = render.head(p, lang, head.content_size.width)
+        if items:
+            text.append("\n")
+            text.append_text(render.checklist(p, lang, self.cursor, self.has_focus, compact=short))
+        head.update(text)
         self.query_one("#stepper-say", Static).update(render.say(self.current_phrase(), lang))
-        extra = self.query_one("#stepper-extra", Static)
-        extra.display = p.stage in ("resolve", "close")
+        self._show_extra(p, lang, short)
+
+    def _show_extra(self, p: Progress, lang: str, short: bool) -> None:
+        """The 解决 options or the 闭环 follow-up under the phrasing; nothing in the first two stages."""
+        found = self.query("#stepper-extra")
+        if p.stage not in ("resolve", "close"):
+            for extra in found:
+                extra.display = False
+            return
         if p.stage == "resolve":
-            extra.update(render.options(p, self.view, lang, compact=short))
-        elif p.stage == "close":
-            extra.update(render.followup(p, p.playbook.stage("close").followup, lang))
+            text = render.options(p, self.view, lang, compact=short)
         else:
-            extra.update("")
+            text = render.followup(p, p.playbook.stage("close").followup, lang)
+        extra = found.first(Static) if found else None
+        if extra is None:
+            extra = Static(text, id="stepper-extra", markup=False)
+            self.mount(extra)
+        else:
+            extra.update(text)
+        extra.display = True
 
     def on_resize(self) -> None:
         self.refresh_view()  # the head line breaks differently at another width
