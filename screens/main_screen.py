@@ -16,7 +16,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Static
 
 from widgets.composer import Composer
 from widgets.conversation import ConversationView
@@ -24,6 +23,7 @@ from widgets.customer_panel import CustomerPanel
 from widgets.first_frame import after_first_frame
 from widgets.kb_suggestions import KbSuggestions
 from widgets.key_bar import KeyBar
+from widgets.on_demand import show_block
 from widgets.queue_list import QueueList
 from widgets.sizes import NARROW_BELOW, SHORT_BELOW, WIDE_FROM
 from widgets.status_bar import StatusBar
@@ -77,6 +77,7 @@ class MainScreen(Screen[None]):
         self._first = first
         self._resumed = False
         self.started = False  # True once the work that waits for the first frame has begun
+        self._rest_of_queue = False  # the preload listed one page of the queue: load the rest
 
     def compose(self) -> ComposeResult:
         # Size classes before the children exist: set later, they would restyle the whole tree once more.
@@ -100,9 +101,8 @@ class MainScreen(Screen[None]):
         if data is not None:
             # The first frame is drawn complete, with no empty frame before it.
             self.on_status_loaded(StatusLoaded(data.status))
+            self._rest_of_queue = data.queue.partial  # loaded once the first frame is out
             self.on_queue_loaded(QueueLoaded(data.queue.rows, data.queue.due, data.queue.first))
-            if data.queue.partial:
-                after_first_frame(self, self.refresh_queue)  # the rest of the queue, once the frame is out
         else:
             self.refresh_queue()
             self.refresh_status()
@@ -220,8 +220,6 @@ class MainScreen(Screen[None]):
         queue.due_followups = message.due
         if message.first is not None and self.view is None:
             self._show_case(message.first)
-            # Its KB suggestions come after the case is on screen, not in competition with that frame.
-            after_first_frame(self, self.load_suggestions, message.first)
         keep = self._wanted or self._case_id()
         queue.set_rows(message.rows, self.ctx.clock.now(), keep=keep)
         if not message.rows:
@@ -253,15 +251,24 @@ class MainScreen(Screen[None]):
         self.query_one(Composer).set_case(view)
         self.query_one(Stepper).show_case(view)
         if first:
-            # Notifications (due follow-ups, approval decisions) wait until the screen is complete, and so
-            # does the garbage collector paused for start-up (workbench.gcpause).
             after_first_frame(self, self._first_frame_out)
 
     def _first_frame_out(self) -> None:
-        """The first complete frame is on the terminal: turn the collector back on, check notices."""
-        self.started = True
+        """The first complete frame is on the terminal: start what waited for it, in one place.
+
+        The first case's KB suggestions, the rest of the queue, notifications (due follow-ups, approval
+        decisions) and the garbage collector paused for start-up (workbench.gcpause) would otherwise
+        compete with that frame. Starting them together also means ``started`` is only set once all
+        of their workers exist.
+        """
         gcpause.resume()
+        if self.view is not None and not self.view.kb_hits:
+            self.load_suggestions(self.view)
+        if self._rest_of_queue:
+            self._rest_of_queue = False
+            self.refresh_queue()
         self.check_notices()
+        self.started = True
 
     def on_suggestions_loaded(self, message: SuggestionsLoaded) -> None:
         if self.view is not None and self.view.case["id"] == message.case_id:
@@ -361,17 +368,8 @@ class MainScreen(Screen[None]):
         The banner is mounted under the header the first time a source fails (most shifts never need
         it, and every widget on the first frame costs start-up time), then shown and hidden.
         """
-        found = self.query("#banner")
-        if not errors:
-            if found:
-                found.first().display = False
-            return
-        banner = found.first(Static) if found else None
-        if banner is None:
-            banner = Static(id="banner")
-            self.mount(banner, after=self.query_one(StatusBar))
-        banner.update(notices.source_banner(errors))
-        banner.display = True
+        show_block(self, "banner", notices.source_banner(errors) if errors else None,
+                   after=self.query_one(StatusBar))
 
     def reload_case(self) -> None:
         if self.view is not None:

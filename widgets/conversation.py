@@ -15,6 +15,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Static
 
+from widgets.on_demand import show_block
 from workbench import sanitize, timefmt
 from workbench.i18n import t, t_or
 from workbench.money import format_fen
@@ -82,17 +83,7 @@ class ConversationView(VerticalScroll, can_focus=True):
                           reason=t_or(f"sync.reason.{item['code']}", t("sync.reason.other"))), "bold")
             text.append("\n  " + t("sync.next_step", step=t(item["next_step_key"])) + "\n")
         text.rstrip()
-        found = self.query("#alerts")
-        if not text.plain:
-            if found:
-                found.first().display = False
-            return
-        alerts = found.first(Static) if found else None
-        if alerts is None:
-            alerts = Static(id="alerts")
-            self.mount(alerts, before=self.query_one("#transcript"))
-        alerts.update(text)
-        alerts.display = True
+        show_block(self, "alerts", text if text.plain else None, before=self.query_one("#transcript"))
 
     def clear(self) -> None:
         self.truncated = []

@@ -28,6 +28,7 @@ from textual.widgets import Static
 from playbooks import fill, loader, progress
 from playbooks.progress import Progress, ProgressError, ReasonRequired
 from widgets import stepper_render as render
+from widgets.on_demand import show_block
 from widgets.sizes import SHORT_BELOW
 from workbench.context import Context
 from workbench.i18n import t
@@ -197,22 +198,12 @@ class Stepper(Vertical, can_focus=True):
 
     def _show_extra(self, p: Progress, lang: str, short: bool) -> None:
         """The 解决 options or the 闭环 follow-up under the phrasing; nothing in the first two stages."""
-        found = self.query("#stepper-extra")
-        if p.stage not in ("resolve", "close"):
-            for extra in found:
-                extra.display = False
-            return
+        text = None
         if p.stage == "resolve":
             text = render.options(p, self.view, lang, compact=short)
-        else:
+        elif p.stage == "close":
             text = render.followup(p, p.playbook.stage("close").followup, lang)
-        extra = found.first(Static) if found else None
-        if extra is None:
-            extra = Static(text, id="stepper-extra", markup=False)
-            self.mount(extra)
-        else:
-            extra.update(text)
-        extra.display = True
+        show_block(self, "stepper-extra", text)
 
     def on_resize(self) -> None:
         self.refresh_view()  # the head line breaks differently at another width
