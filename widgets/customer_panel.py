@@ -13,10 +13,10 @@ from datetime import datetime
 from typing import Any
 
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.content import Content
-from textual.containers import VerticalScroll
 from textual import on
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
