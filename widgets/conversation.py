@@ -87,8 +87,7 @@ class ConversationView(VerticalScroll, can_focus=True):
 
     def clear(self) -> None:
         self.truncated = []
-        for alerts in self.query("#alerts"):
-            alerts.display = False
+        show_block(self, "alerts", None)
         self.query_one("#transcript", Static).update(Text(t("main.no_case"), style="dim"))
 
     def action_read_full(self) -> None:

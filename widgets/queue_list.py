@@ -24,7 +24,8 @@ from workbench import sanitize, sla
 from workbench.i18n import t
 
 ROW_HEIGHT = 2
-STATE_STYLE = {"breached": "bold white on red", "due_soon": "bold black on yellow", "ok": "green"}
+STATE_STYLE = {"breached": Style.parse("bold white on red"), "due_soon": Style.parse("bold black on yellow"),
+               "ok": Style(color="green"), "met": Style.parse("dim green"), "met_late": Style.parse("dim yellow")}
 BOLD, URGENT, VIP = Style(bold=True), Style(bold=True, color="red"), Style(bold=True, color="magenta")
 DUE, INTENT, DIM = Style(color="yellow"), Style(color="cyan"), Style(dim=True)
 
@@ -147,9 +148,8 @@ class QueueList(ScrollView, can_focus=True):
         met_at = sla.due_moment(row.get("first_response_at"))  # cached parse: this runs every second
         tick = sla.countdown(row.get("sla_due_at"), self.now, met=met_at is not None, met_at=met_at)
         if tick.state in ("met", "met_late"):
-            return t("main.replied"), Style.parse("dim green" if tick.state == "met" else "dim yellow")
-        style = STATE_STYLE.get(tick.state)
-        return tick.text, Style.parse(style) if style else None
+            return t("main.replied"), STATE_STYLE[tick.state]
+        return tick.text, STATE_STYLE.get(tick.state)
 
     def _row_pieces(self, row: dict[str, Any], line: int, width: int, selected: bool) -> list[Piece]:
         """One screen line of a case as (text, style) pieces, exactly ``width`` cells wide."""

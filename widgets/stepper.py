@@ -176,8 +176,7 @@ class Stepper(Vertical, can_focus=True):
         if p is None:
             self.query_one("#stepper-head", Static).update(t("playbook.no_case"))
             self.query_one("#stepper-say", Static).display = False
-            for extra in self.query("#stepper-extra"):
-                extra.display = False
+            show_block(self, "stepper-extra", None)
             return
         items = p.playbook.stage(p.stage).checklist
         self.query_one("#stepper-say", Static).display = True
