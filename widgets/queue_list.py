@@ -14,7 +14,7 @@ from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -91,6 +91,7 @@ class QueueList(ScrollView, can_focus=True):
         self.rows: list[dict[str, Any]] = []
         self.now: datetime | None = None
         self.due_followups: set[str] = set()
+        self._pass: tuple[int, int, Style] | None = None  # width, scroll y, base style of this paint
 
     def set_rows(self, rows: list[dict[str, Any]], now: datetime, keep: str | None = None) -> None:
         """Replace the rows; the cursor stays on ``keep`` (the open case) if it is still queued."""
@@ -173,16 +174,27 @@ class QueueList(ScrollView, can_focus=True):
         pieces.append((sanitize.one_line(row.get("subject"), 60), DIM))
         return fit(pieces, width)
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Width, scroll offset and base style are looked up once per paint, not once per line.
+
+        The base style walks up the widget tree each time it is asked for; a paint of the queue asks
+        for it on every visible line, every second.
+        """
+        self._pass = (self.scrollable_content_region.width, self.scroll_offset.y, self.rich_style)
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._pass = None
+
     def render_line(self, y: int) -> Strip:
         """Segments straight from the pieces: no Rich ``Text`` to lay out, as this runs every second."""
-        width = self.scrollable_content_region.width
-        absolute = y + self.scroll_offset.y
-        index, line = divmod(absolute, ROW_HEIGHT)
+        width, scroll_y, base = self._pass or (
+            self.scrollable_content_region.width, self.scroll_offset.y, self.rich_style)
+        index, line = divmod(y + scroll_y, ROW_HEIGHT)
         if index >= len(self.rows):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, base)
         row = self.rows[index]
         selected = index == self.cursor
-        base = self.rich_style
         if selected:
             base = base + Style(bgcolor="grey23" if not self.has_focus else "dark_blue")
         segments = [Segment(text, base + style if style else base)

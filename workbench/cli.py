@@ -86,6 +86,7 @@ def run_app(args: argparse.Namespace) -> int:
     """
     from workbench import gcpause
     from workbench.demo.bootstrap import ensure_demo
+    from workbench.switching import quick_switching
 
     # The agent is checked only after the demo data exists: `workbench --agent a-zhaomin` on a fresh
     # cache must create the demo team first, not refuse an agent that is about to exist.
@@ -103,7 +104,9 @@ def run_app(args: argparse.Namespace) -> int:
         first = startup.preload(ctx)  # runs while the UI toolkit below is imported
         from workbench.app import create_app
 
-        create_app(ctx, sources=_sources(ctx), sync_runner=_sync_runner(ctx), first=first).run()
+        app = create_app(ctx, sources=_sources(ctx), sync_runner=_sync_runner(ctx), first=first)
+        with quick_switching():
+            app.run()
     finally:
         gcpause.resume()
     return 0
