@@ -15,8 +15,7 @@ Rules that keep what the customer reads honest:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from playbooks.schema import PLACEHOLDERS, Playbook, ResolutionOption
 from workbench.context import Context
@@ -32,12 +31,11 @@ _ENUM = "①②③④"
 _TODAY_STATES = {"out_for_delivery", "delivering", "派送中"}
 
 
-@dataclass
-class Filled:
+class Filled(NamedTuple):
     """A filled phrasing and the field names that had no value (left as ``{name}`` in ``text``)."""
 
     text: str
-    missing: list[str] = field(default_factory=list)
+    missing: list[str]
 
 
 def customer_lang(view: Any, default: str = "zh") -> str:

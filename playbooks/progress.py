@@ -30,13 +30,13 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from playbooks import loader
 from playbooks.schema import STAGES, Playbook, Registry
 from workbench import changes
 from workbench.context import Context
+from workbench.record import Record
 from workbench.timefmt import to_db
 
 OPEN, DONE, SKIPPED = "open", "done", "skipped"
@@ -78,17 +78,16 @@ def _parse_state(raw: str | None) -> dict[str, Any]:
     return state if isinstance(state, dict) else {"v": 1, "previous_raw": str(raw)[:4000]}
 
 
-@dataclass
-class Progress:
+class Progress(Record):
     """A case's position in its playbook, as read from the case row."""
 
-    case_id: str
-    playbook: Playbook
-    stage: str
-    state: dict[str, Any]
-    case_status: str = "open"
-    playbook_missing: str = ""
-    warnings: list[str] = field(default_factory=list)
+    __slots__ = ("case_id", "playbook", "stage", "state", "case_status", "playbook_missing", "warnings")
+
+    def __init__(self, case_id: str, playbook: Playbook, stage: str, state: dict[str, Any],
+                 case_status: str = "open", playbook_missing: str = "", warnings: list[str] | None = None) -> None:
+        self.case_id, self.playbook, self.stage, self.state = case_id, playbook, stage, state
+        self.case_status, self.playbook_missing = case_status, playbook_missing
+        self.warnings: list[str] = [] if warnings is None else warnings
 
     def _stage(self, key: str) -> dict[str, Any]:
         stages = self.state.setdefault("stages", {})

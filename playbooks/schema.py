@@ -9,8 +9,9 @@ an error at load time instead of a silently dead button in the middle of a shift
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import NamedTuple
+
+from workbench.record import Record
 
 STAGES: tuple[str, ...] = ("empathize", "locate", "resolve", "close")
 INTENTS: tuple[str, ...] = (
@@ -124,13 +125,15 @@ class Issue(NamedTuple):
         return f"{where}: [{self.field}] {self.message}" if self.field else f"{where}: {self.message}"
 
 
-@dataclass
-class Registry:
+class Registry(Record):
     """The playbooks in force: built-ins overridden/extended by team files, plus what went wrong."""
 
-    playbooks: dict[str, Playbook] = field(default_factory=dict)
-    warnings: list[Issue] = field(default_factory=list)
-    by_intent: dict[str, str] = field(default_factory=dict)
+    __slots__ = ("playbooks", "warnings", "by_intent")
+
+    def __init__(self) -> None:
+        self.playbooks: dict[str, Playbook] = {}
+        self.warnings: list[Issue] = []
+        self.by_intent: dict[str, str] = {}
 
     def get(self, playbook_id: str | None) -> Playbook | None:
         return self.playbooks.get(playbook_id or "")

@@ -19,10 +19,12 @@ from workbench.money import MoneyError, parse_yuan
 
 Path_ = tuple[str | int, ...]
 
-_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
-_KEYLINE = re.compile(r"^\s*((?:[A-Za-z0-9_\-]+|\"[^\"]*\")(?:\s*\.\s*(?:[A-Za-z0-9_\-]+|\"[^\"]*\"))*)\s*=\s*(.*)$")
-_INLINE_KEY = re.compile(r"(?:^|[{,])\s*([A-Za-z0-9_\-]+)\s*=")
-_STRINGS = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'[^']*'")
+# Pattern strings, compiled by ``re`` on first use and cached there: line positions are only worked
+# out when a file has a problem to point at, and compiling them at import delays the first frame.
+_HEADER = r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$"
+_KEYLINE = r"^\s*((?:[A-Za-z0-9_\-]+|\"[^\"]*\")(?:\s*\.\s*(?:[A-Za-z0-9_\-]+|\"[^\"]*\"))*)\s*=\s*(.*)$"
+_INLINE_KEY = r"(?:^|[{,])\s*([A-Za-z0-9_\-]+)\s*="
+_STRINGS = r"\"(?:[^\"\\]|\\.)*\"|'[^']*'"
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 WHEN = re.compile(r"^(\+\d{1,3}[mhd]|\d{1,2}d_after_(next_)?delivery|tomorrow_\d{1,2})$")
@@ -51,18 +53,18 @@ def positions(text: str) -> dict[Path_, int]:
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
-        bare = _STRINGS.sub('""', stripped)
+        bare = re.sub(_STRINGS, '""', stripped)
         if array is not None:
             if stripped.startswith(("{", '"', "'")):
                 found.setdefault(array + (index,), number)
-                for key in _INLINE_KEY.findall(bare):
+                for key in re.findall(_INLINE_KEY, bare):
                     found.setdefault(array + (index, key), number)
                 index += 1
             if bare.count("]") > bare.count("["):
                 array = None
             continue
-        head = _HEADER.match(line)
-        if head and not _KEYLINE.match(line):
+        head = re.match(_HEADER, line)
+        if head and not re.match(_KEYLINE, line):
             path: Path_ = tuple(_parts(head.group(2)))
             if head.group(1) == "[[":
                 counters[path] = counters.get(path, -1) + 1
@@ -70,14 +72,14 @@ def positions(text: str) -> dict[Path_, int]:
             header = path
             found.setdefault(header, number)
             continue
-        keyline = _KEYLINE.match(line)
+        keyline = re.match(_KEYLINE, line)
         if not keyline:
             continue
         full = header + tuple(_parts(keyline.group(1)))
         found.setdefault(full, number)
-        value = _STRINGS.sub('""', keyline.group(2)).strip()
+        value = re.sub(_STRINGS, '""', keyline.group(2)).strip()
         if value.startswith("{"):
-            for key in _INLINE_KEY.findall(value):
+            for key in re.findall(_INLINE_KEY, value):
                 found.setdefault(full + (key,), number)
         elif value.startswith("[") and value.count("[") > value.count("]"):
             array, index = full, 0

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from workbench import lint
 
 _FIELD = re.compile(r"\{([a-z_]+)\}")
-_SHORTCUT = re.compile(r"(?:^|(?<=\s))/([a-z0-9]{1,8}) $")
+_SHORTCUT = r"(?:^|(?<=\s))/([a-z0-9]{1,8}) $"  # compiled on first use (typing a /shortcut), not at import
 LINT_SHOWN = 2
 _WARNED_KEY = "composer.warned"
 
@@ -274,7 +274,7 @@ class Composer(Vertical):
         """``/bf`` + space right before the cursor becomes the quick reply, filled from the case."""
         row, col = self.area.cursor_location
         before = self.area.document.get_line(row)[:col]
-        match = _SHORTCUT.search(before)
+        match = re.search(_SHORTCUT, before)
         if not match:
             return
         from playbooks import quick_replies  # the 话术库 loads on first use, not with the screen

@@ -19,15 +19,17 @@ from workbench.i18n import t
 from workbench.money import format_fen
 
 NUMBERS = "①②③④"
-_WHEN = re.compile(r"^\+(\d+)([mhd])$|^(\d+)d_after_delivery$|^tomorrow_(\d+)$|^(\d+)d_after_next_delivery$")
 _FIELD = re.compile(r"\{[a-z_]+\}")
-_AFTER_DELIVERY = re.compile(r"^(\d+)d_after_delivery$")
-_TOMORROW = re.compile(r"^tomorrow_(\d+)$")
+# Pattern strings, compiled by ``re`` on first use and cached there: follow-up times only show once a
+# case reaches 闭环, and compiling them at import delays the first frame.
+_WHEN = r"^\+(\d+)([mhd])$|^(\d+)d_after_delivery$|^tomorrow_(\d+)$|^(\d+)d_after_next_delivery$"
+_AFTER_DELIVERY = r"^(\d+)d_after_delivery$"
+_TOMORROW = r"^tomorrow_(\d+)$"
 
 
 def when_label(when: str, lang: str) -> str:
     """``+2d`` → 2 天后, ``3d_after_delivery`` → 签收 3 天后 (the raw text when it is something else)."""
-    match = _WHEN.match(when or "")
+    match = re.match(_WHEN, when or "")
     if not match:
         return when
     if match.group(1):
@@ -41,10 +43,10 @@ def when_label(when: str, lang: str) -> str:
 
 def followup_when(when: str) -> str:
     """A playbook ``when`` in the follow-up modal's words (its quick choices, or text it parses)."""
-    match = _AFTER_DELIVERY.match(when)
+    match = re.match(_AFTER_DELIVERY, when)
     if match:
         return "after_delivery_3d" if match.group(1) == "3" else f"签收后{match.group(1)}天"
-    match = _TOMORROW.match(when)
+    match = re.match(_TOMORROW, when)
     if match:
         return "tomorrow_10" if match.group(1) == "10" else f"明天{match.group(1)}点"
     return when

@@ -6,9 +6,10 @@ A frozen clock makes snapshots and SLA/follow-up tests deterministic; nothing in
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
+
+from workbench.record import Record
 
 
 class Clock(Protocol):
@@ -24,11 +25,13 @@ class SystemClock:
         return datetime.now(timezone.utc).replace(microsecond=0)
 
 
-@dataclass
-class FrozenClock:
+class FrozenClock(Record):
     """A clock that only moves when told to (tests, snapshots, benchmarks)."""
 
-    current: datetime = field(default_factory=lambda: datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc))
+    __slots__ = ("current",)
+
+    def __init__(self, current: datetime | None = None) -> None:
+        self.current = current or datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
 
     def now(self) -> datetime:
         return self.current

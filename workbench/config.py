@@ -8,13 +8,13 @@ their owners, which report errors through :class:`ConfigError` the same way.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from workbench import tomlread
 from workbench.i18n import LANGS
+from workbench.record import Record
 
 
 class ConfigError(Exception):
@@ -26,56 +26,73 @@ class ConfigError(Exception):
         super().__init__(f"{where}: {message}")
 
 
-@dataclass
-class ShopSettings:
-    name: str = "示例旗舰店"
-    timezone: str = "Asia/Shanghai"
-    currency: str = "CNY"
+class ShopSettings(Record):
+    __slots__ = ("name", "timezone", "currency")
+
+    def __init__(self) -> None:
+        self.name: str = "示例旗舰店"
+        self.timezone: str = "Asia/Shanghai"
+        self.currency: str = "CNY"
 
 
-@dataclass
-class UiSettings:
-    lang: str = "zh"
-    bell: bool = False
-    compact: bool = False
-    theme: str = "textual-dark"
+class UiSettings(Record):
+    __slots__ = ("lang", "bell", "compact", "theme")
+
+    def __init__(self) -> None:
+        self.lang: str = "zh"
+        self.bell: bool = False
+        self.compact: bool = False
+        self.theme: str = "textual-dark"
 
 
-@dataclass
-class AgentSettings:
-    id: str = ""
+class AgentSettings(Record):
+    __slots__ = ("id",)
+
+    def __init__(self) -> None:
+        self.id: str = ""
 
 
-@dataclass
-class HubSettings:
-    url: str = ""
-    interval_seconds: int = 10
+class HubSettings(Record):
+    __slots__ = ("url", "interval_seconds")
+
+    def __init__(self) -> None:
+        self.url: str = ""
+        self.interval_seconds: int = 10
 
 
-@dataclass
-class ApprovalSettings:
-    stale_after_minutes: int = 30
+class ApprovalSettings(Record):
+    __slots__ = ("stale_after_minutes",)
+
+    def __init__(self) -> None:
+        self.stale_after_minutes: int = 30
 
 
-@dataclass
-class LogisticsSettings:
-    stall_hours: int = 48
-    per_carrier_stall_hours: dict[str, int] = field(default_factory=dict)
+class LogisticsSettings(Record):
+    __slots__ = ("stall_hours", "per_carrier_stall_hours")
+
+    def __init__(self) -> None:
+        self.stall_hours: int = 48
+        self.per_carrier_stall_hours: dict[str, int] = {}
 
 
-@dataclass
-class Settings:
-    """Everything the config file may say. Unknown sections or keys are errors, not silently ignored."""
+class Settings(Record):
+    """Everything the config file may say. Unknown sections or keys are errors, not silently ignored.
 
-    shop: ShopSettings = field(default_factory=ShopSettings)
-    ui: UiSettings = field(default_factory=UiSettings)
-    agent: AgentSettings = field(default_factory=AgentSettings)
-    hub: HubSettings = field(default_factory=HubSettings)
-    approvals: ApprovalSettings = field(default_factory=ApprovalSettings)
-    logistics: LogisticsSettings = field(default_factory=LogisticsSettings)
-    keys: dict[str, str] = field(default_factory=dict)
-    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
-    source_path: str = ""
+    Each section starts with its defaults; :func:`load` sets what the file says, key by key.
+    """
+
+    __slots__ = ("shop", "ui", "agent", "hub", "approvals", "logistics", "keys", "sources", "source_path")
+
+    def __init__(self) -> None:
+        self.shop = ShopSettings()
+        self.ui = UiSettings()
+        self.agent = AgentSettings()
+        self.hub = HubSettings()
+        self.approvals = ApprovalSettings()
+        self.logistics = LogisticsSettings()
+        self.keys: dict[str, str] = {}
+        self.sources: dict[str, dict[str, Any]] = {}
+        self.source_path: str = ""
 
 
 _FREE_TABLES = {"keys", "sources"}
@@ -136,7 +153,7 @@ def load(path: Path) -> Settings:
         ) from exc
     settings.source_path = str(path)
     for section, value in data.items():
-        if not hasattr(settings, section) or section == "source_path":
+        if section not in settings.fields() or section == "source_path":
             raise ConfigError(
                 path, "未知的配置段 / unknown section", _line_of(text, section, ""), section
             )
@@ -146,7 +163,7 @@ def load(path: Path) -> Settings:
             setattr(settings, section, dict(value))
             continue
         target = getattr(settings, section)
-        known = {f.name for f in fields(target)}
+        known = set(target.fields())
         for key, item in value.items():
             if key not in known:
                 raise ConfigError(

@@ -6,12 +6,12 @@ path users take.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbench import config as config_mod
 from workbench import paths as paths_mod
 from workbench.clock import Clock, SystemClock
+from workbench.record import Record
 from workbench.store import Store
 from workbench.store.migrate import migrate
 
@@ -24,15 +24,23 @@ class UnknownAgent(Exception):
         super().__init__(f"unknown agent {agent!r}; known: {', '.join(known)}")
 
 
-@dataclass
-class Context:
-    store: Store
-    clock: Clock
-    settings: config_mod.Settings
-    paths: paths_mod.Paths
-    agent_id: str = ""
-    lang: str = "zh"
-    extras: dict[str, object] = field(default_factory=dict)
+class Context(Record):
+    """The store, clock, settings and paths of one signed-in agent (``agent_id``, ``lang``).
+
+    ``extras`` holds per-context caches (the playbook registry, the parsed policy).
+    """
+
+    __slots__ = ("store", "clock", "settings", "paths", "agent_id", "lang", "extras")
+
+    def __init__(self, store: Store, clock: Clock, settings: config_mod.Settings, paths: paths_mod.Paths,
+                 agent_id: str = "", lang: str = "zh", extras: dict[str, object] | None = None) -> None:
+        self.store = store
+        self.clock = clock
+        self.settings = settings
+        self.paths = paths
+        self.agent_id = agent_id
+        self.lang = lang
+        self.extras: dict[str, object] = {} if extras is None else extras
 
     @property
     def tz(self) -> str:

@@ -7,16 +7,15 @@ keep separate caches.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import platformdirs
 
 APP_NAME = "shouhou-workbench"
 
 
-@dataclass(frozen=True)
-class Paths:
+class Paths(NamedTuple):
     """Resolved locations: config file, data dir (cache DB lives here), log dir, team playbooks dir."""
 
     config_file: Path
@@ -28,7 +27,7 @@ class Paths:
     policy_file: Path
 
     def as_dict(self) -> dict[str, str]:
-        return {k: str(v) for k, v in self.__dict__.items()}
+        return {k: str(v) for k, v in self._asdict().items()}
 
 
 def resolve(db: str | None = None, config: str | None = None) -> Paths:

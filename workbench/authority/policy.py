@@ -95,7 +95,7 @@ class Policy(NamedTuple):
 
 # ---------------------------------------------------------------- locating lines for error messages
 
-_HEADER = re.compile(r"^\s*\[+\s*([^\]]+?)\s*\]+")
+_HEADER = r"^\s*\[+\s*([^\]]+?)\s*\]+"  # compiled on first use: only error messages need line numbers
 
 
 def _norm_section(raw: str) -> str:
@@ -106,7 +106,7 @@ def line_of(text: str, section: str, key: str = "") -> int | None:
     """Best-effort line of ``key`` inside ``[section]`` (or of the header itself when key is empty)."""
     current = ""
     for number, line in enumerate(text.splitlines(), start=1):
-        header = _HEADER.match(line)
+        header = re.match(_HEADER, line)
         if header:
             current = _norm_section(header.group(1))
             target = f"{section}.{key}" if section and key else (section or key)

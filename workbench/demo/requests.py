@@ -7,7 +7,6 @@ byte-for-byte deterministic for tests and benchmarks.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 
 from workbench.clock import FrozenClock
@@ -33,7 +32,7 @@ def add_pending_requests(ctx: Context) -> int:
         if row is None:
             continue
         when = FrozenClock(ctx.clock.now() - timedelta(minutes=minutes_ago))
-        as_agent = replace(ctx, clock=when, agent_id=agent_id)
+        as_agent = ctx.replace(clock=when, agent_id=agent_id)
         result = compensation.request_approval(as_agent, row["id"], action, amount_fen, reason)
         made += result.status == "requested"
     return made

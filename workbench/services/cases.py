@@ -7,13 +7,13 @@ no main-screen query scans a whole table.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from workbench import changes
 from workbench.context import Context
 from workbench.ids import new_id
+from workbench.record import Record
 from workbench.sync import status as sync_status
 from workbench.timefmt import to_db
 
@@ -98,22 +98,25 @@ def due_followup_cases(ctx: Context, agent_id: str) -> set[str]:
     return {r[0] for r in rows}
 
 
-@dataclass
-class CaseView:
-    """Everything the main screen shows for one case, loaded in one go by a thread worker."""
+class CaseView(Record):
+    """Everything the main screen shows for one case, loaded in one go by a thread worker.
 
-    case: dict[str, Any]
-    customer: dict[str, Any]
-    messages: list[dict[str, Any]]
-    orders: list[dict[str, Any]]
-    items: list[dict[str, Any]]
-    shipments: list[dict[str, Any]]
-    events: list[dict[str, Any]]
-    previous_cases: list[dict[str, Any]]
-    compensation_30d_fen: int = 0
-    compensation_90d_fen: int = 0
-    kb_hits: list[kb.KbHit] = field(default_factory=list)
-    rejections: list[dict[str, Any]] = field(default_factory=list)
+    ``kb_hits`` is filled in later when the suggestions are loaded separately (after the first frame).
+    """
+
+    __slots__ = ("case", "customer", "messages", "orders", "items", "shipments", "events", "previous_cases",
+                 "compensation_30d_fen", "compensation_90d_fen", "kb_hits", "rejections")
+
+    def __init__(self, case: dict[str, Any], customer: dict[str, Any], messages: list[dict[str, Any]],
+                 orders: list[dict[str, Any]], items: list[dict[str, Any]], shipments: list[dict[str, Any]],
+                 events: list[dict[str, Any]], previous_cases: list[dict[str, Any]],
+                 compensation_30d_fen: int = 0, compensation_90d_fen: int = 0,
+                 kb_hits: list[kb.KbHit] | None = None, rejections: list[dict[str, Any]] | None = None) -> None:
+        self.case, self.customer, self.messages, self.orders = case, customer, messages, orders
+        self.items, self.shipments, self.events, self.previous_cases = items, shipments, events, previous_cases
+        self.compensation_30d_fen, self.compensation_90d_fen = compensation_30d_fen, compensation_90d_fen
+        self.kb_hits: list[kb.KbHit] = [] if kb_hits is None else kb_hits
+        self.rejections: list[dict[str, Any]] = [] if rejections is None else rejections
 
 
 def order_detail(ctx: Context, order_id: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:

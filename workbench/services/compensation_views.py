@@ -7,9 +7,8 @@ in thread workers (one connection per thread, DESIGN.md section 6).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from workbench.authority import Policy, PolicyError, Tier, effective_policy
 from workbench.authority import figures
@@ -51,8 +50,7 @@ def signals(ctx: Context, customer_id: str, order_id: str | None = None, agent_i
                          agent_id or ctx.agent_id, ctx.clock.now())
 
 
-@dataclass
-class ModalInfo:
+class ModalInfo(NamedTuple):
     """Everything the compensation modal shows besides the live decision.
 
     ``policy`` is the policy the figures were read with; the modal hands it back to the live preview
@@ -71,8 +69,8 @@ class ModalInfo:
     offline_state: str
     history: dict[str, Any]
     signals: list[Signal]
-    case_used_fen: dict[str, int] = field(default_factory=dict)
-    default_amounts_fen: dict[str, int] = field(default_factory=dict)
+    case_used_fen: dict[str, int]
+    default_amounts_fen: dict[str, int]
 
     @property
     def budget_left_fen(self) -> int:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,6 +18,7 @@ from workbench import changes, sla
 from workbench.context import Context
 from workbench.i18n import t
 from workbench.ids import new_id
+from workbench.record import Record
 from workbench.timefmt import from_db, local, to_db
 
 KINDS = ("call_back", "check_delivery", "check_satisfaction", "confirm_refund", "promised_action")
@@ -42,12 +42,14 @@ class FollowUpError(Exception):
         super().__init__(t(f"followups.error.{code}", lang, **fields))
 
 
-@dataclass
-class BulkResult:
+class BulkResult(Record):
     """Outcome of a change applied to many follow-ups: which changed, which were skipped and why."""
 
-    changed: list[str] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)
+    __slots__ = ("changed", "skipped")
+
+    def __init__(self, changed: list[str] | None = None, skipped: list[tuple[str, str]] | None = None) -> None:
+        self.changed: list[str] = [] if changed is None else changed
+        self.skipped: list[tuple[str, str]] = [] if skipped is None else skipped
 
     def summary(self, lang: str | None = None) -> str:
         """'已处理 3 条。' — the skipped part (count and the first reasons) only when something was skipped."""

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import Future
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from workbench.context import Context
 from workbench.store import StoreError
@@ -29,8 +28,7 @@ from workbench.services.status import HeaderStatus, header_status
 FIRST_PAGE = 60
 
 
-@dataclass
-class QueueData:
+class QueueData(NamedTuple):
     """The queue rows, the cases with a due follow-up, and (when asked) the first case's view.
 
     ``partial`` says the rows filled a page smaller than the full queue's limit, so more may follow.
@@ -42,8 +40,7 @@ class QueueData:
     partial: bool = False
 
 
-@dataclass
-class FirstScreen:
+class FirstScreen(NamedTuple):
     queue: QueueData
     status: HeaderStatus
 

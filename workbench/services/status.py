@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from workbench.context import Context
 from workbench.outbox import pending_count
 from workbench.timefmt import to_db
 
 
-@dataclass
-class HeaderStatus:
+class HeaderStatus(NamedTuple):
+    """The header's figures, read in one go (a NamedTuple: built once per refresh, never changed)."""
+
     agent: dict[str, Any]
     pending: int
     sla_breaches: int
     overdue_followups: int
-    authority: dict[str, int] = field(default_factory=dict)
-    sync: dict[str, Any] = field(default_factory=dict)
+    authority: dict[str, Any]
+    sync: dict[str, Any]
 
 
 def sla_breaches(ctx: Context, agent_id: str) -> int:

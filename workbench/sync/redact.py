@@ -11,9 +11,11 @@ import re
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 MASK = "***"
-_KV_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]+)", re.IGNORECASE)
-_QUERY_PASSWORD = re.compile(r"((?:^|&)password=)[^&]*", re.IGNORECASE)
-_URL_PASSWORD = re.compile(r"(\w+://[^:/@\s]*:)([^@\s]*)(@)")
+# Pattern strings, compiled by ``re`` on first use and cached there: most starts have no hub and no
+# error to redact, and compiling them at import delays the first frame.
+_KV_PASSWORD = r"(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]+)"
+_QUERY_PASSWORD = r"(?i)((?:^|&)password=)[^&]*"
+_URL_PASSWORD = r"(\w+://[^:/@\s]*:)([^@\s]*)(@)"
 
 
 def url(value: str) -> str:
@@ -26,7 +28,7 @@ def url(value: str) -> str:
         return text(value)
     if parts.password is None and "password" not in parts.query.lower():
         return text(value)
-    query = _QUERY_PASSWORD.sub(lambda m: m.group(1) + MASK, parts.query)
+    query = re.sub(_QUERY_PASSWORD, lambda m: m.group(1) + MASK, parts.query)
     netloc = parts.netloc
     if parts.password is not None:
         user_part, _, host_part = netloc.rpartition("@")
@@ -46,8 +48,8 @@ def password_of(value: str) -> str:
 
 def text(message: str, secrets: tuple[str, ...] = ()) -> str:
     """``message`` with URL passwords, ``password=...`` pairs and the given secrets masked."""
-    out = _URL_PASSWORD.sub(lambda m: m.group(1) + MASK + m.group(3), message)
-    out = _KV_PASSWORD.sub(lambda m: m.group(1) + MASK, out)
+    out = re.sub(_URL_PASSWORD, lambda m: m.group(1) + MASK + m.group(3), message)
+    out = re.sub(_KV_PASSWORD, lambda m: m.group(1) + MASK, out)
     for secret in secrets:
         if secret and len(secret) >= 3:
             out = out.replace(secret, MASK)
