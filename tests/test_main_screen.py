@@ -139,7 +139,7 @@ async def test_orders_list_highlights_the_case_order_and_loads_another_on_move(d
         assert orders.get_option_at_index(orders.highlighted or 0).id == view.case["order_id"]
         # One line per order (number, status, amount side by side), up to the list's seven lines.
         assert orders.region.height == min(len(ids), 7)
-        first_row = orders.get_option_at_index(0).prompt.plain
+        first_row = str(orders.get_option_at_index(0).prompt)
         assert view.orders[0]["order_no"] in first_row and "¥" in first_row
         other = next(index for index, order_id in enumerate(ids) if order_id != view.case["order_id"])
         orders.highlighted = other

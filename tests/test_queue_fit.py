@@ -1,4 +1,5 @@
-"""The queue draws its lines from (text, style) pieces; ``fit`` must cut them as Rich's ellipsis does."""
+"""Lines drawn from plain pieces must cut as Rich's ellipsis does: the queue's ``fit`` and the orders
+list's column cells (``widgets.customer_panel._cells``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from rich.console import Console
 from rich.style import Style
 from rich.text import Text
 
+from widgets.customer_panel import _cells
 from widgets.queue_list import fit
 
 STYLES = [None, Style(bold=True), Style(color="cyan"), Style(dim=True)]
@@ -50,3 +52,14 @@ def test_a_long_chinese_subject_ends_in_an_ellipsis_in_its_own_style() -> None:
 
 def test_nothing_fits_in_no_room() -> None:
     assert fit([("abc", None)], 0) == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXTS, st.integers(min_value=1, max_value=20), st.sampled_from(["left", "right"]))
+def test_order_columns_cut_and_pad_exactly_as_rich_does(text: str, width: int, justify: str) -> None:
+    cell = Text(text, no_wrap=True)
+    cell.truncate(width, overflow="ellipsis")
+    cell.align(justify, width)  # type: ignore[arg-type]
+    ours = _cells(text, width, justify)
+    assert ours == cell.plain
+    assert cell_len(ours) == width

@@ -12,6 +12,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -39,21 +40,27 @@ def order_status_label(status: str) -> str:
     return t_or(f"data.order_status.{status}", sanitize.one_line(status, 10))
 
 
-def _cells(text: str, width: int, justify: str = "left") -> Text:
-    """``text`` cut or padded to exactly ``width`` cells, so the columns line up with CJK text too."""
-    cell = Text(text, no_wrap=True)
-    cell.truncate(width, overflow="ellipsis")
-    cell.align(justify, width)  # type: ignore[arg-type]
-    return cell
+def _cells(text: str, width: int, justify: str = "left") -> str:
+    """``text`` cut or padded to exactly ``width`` cells, so the columns line up with CJK text too.
+
+    Plain strings rather than Rich ``Text``: a row has no styles of its own, and building three Text
+    objects per order was a visible part of opening a case with many orders. Cut as Rich cuts with
+    ``overflow="ellipsis"``: the last cell becomes "…" (a wide character split by the edge, a space).
+    """
+    used = cell_len(text)
+    if used > width:
+        text, used = set_cell_size(text, width - 1) + "…", width
+    padding = " " * (width - used)
+    return padding + text if justify == "right" else text + padding
 
 
-def order_row(order: dict[str, Any]) -> Text:
+def order_row(order: dict[str, Any]) -> str:
     """One order as a line of the list: number, status, amount paid."""
-    return Text.assemble(
-        _cells(sanitize.one_line(order["order_no"], 40), ORDER_NO_CELLS), " ",
-        _cells(order_status_label(order["status"]), STATUS_CELLS), " ",
+    return " ".join((
+        _cells(sanitize.one_line(order["order_no"], 40), ORDER_NO_CELLS),
+        _cells(order_status_label(order["status"]), STATUS_CELLS),
         _cells(format_fen(order["paid_fen"]), PAID_CELLS, "right"),
-    )
+    ))
 
 
 def section(title: str) -> Content:
@@ -67,10 +74,9 @@ def section(title: str) -> Content:
 
 def orders_heading() -> Content:
     """The orders section title and, under it, the column header aligned with ``order_row``."""
-    columns = Text.assemble(
-        _cells(t("main.col_order_no"), ORDER_NO_CELLS), " ", _cells(t("main.col_status"), STATUS_CELLS), " ",
-        _cells(t("main.col_paid"), PAID_CELLS, "right"), style="dim")
-    return section(t("main.orders")) + "\n" + Content.from_rich_text(columns)
+    columns = " ".join((_cells(t("main.col_order_no"), ORDER_NO_CELLS), _cells(t("main.col_status"), STATUS_CELLS),
+                        _cells(t("main.col_paid"), PAID_CELLS, "right")))
+    return section(t("main.orders")) + "\n" + Content.styled(columns, "dim")
 
 
 def literal(text: Text) -> Content:
