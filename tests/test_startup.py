@@ -178,11 +178,14 @@ async def test_secondary_work_waits_until_the_first_frame_is_out(demo_ctx: Conte
         main = app.screen
         await settle(pilot)  # the first frame is drawn; nothing of the second wave has started
         assert main.view is not None and not main.started
-        assert main.query("#reply-placeholder") and not main.query("#reply")
+        composer = main.query_one(Composer)
+        assert composer.has_class("-standin") and not main.query("#reply")
+        assert composer.region.height == 5  # the box the editor will fill, not a collapsed border
         assert not [w for w in app.workers if w.group in ("kb", "notices")]
         assert not gc.isenabled()
         await main_ready(pilot)
         assert main.started and main.query("#reply") and gc.isenabled()
+        assert composer.region.height == main.query_one("#reply").region.height == 5
         assert main.view.kb_hits and main.query_one("#kb-suggestions").get_option_at_index(0).id
 
 
@@ -193,7 +196,7 @@ async def test_reply_editor_replaces_its_stand_in_and_keeps_what_came_before(dem
         composer = app.screen.query_one(Composer)
         await main_ready(pilot)
         await settle(pilot)
-        assert composer.ready and not app.screen.query("#reply-placeholder")
+        assert composer.ready and not composer.has_class("-standin") and not composer.border_title
         assert app.screen.query_one("#reply") is composer.area
 
 
@@ -213,7 +216,7 @@ async def test_text_given_before_the_editor_exists_is_not_lost(demo_ctx: Context
         async with app.run_test(size=(120, 40)) as pilot:
             await main_ready(pilot, editor=False)  # the case is open (its load clears any draft), the editor held back
             composer = app.screen.query_one(Composer)
-            assert not composer.ready and app.screen.query("#reply-placeholder")
+            assert not composer.ready and composer.has_class("-standin")
             composer.set_draft("草稿")
             composer.clear()  # a case switch before the editor existed drops the draft …
             composer.insert_text("您好，预计{eta}送达")  # … and a phrasing inserted after it stays

@@ -87,11 +87,16 @@ class Composer(Vertical):
         self._pending_focus = False
 
     def compose(self) -> ComposeResult:
-        box = Static("", id="reply-placeholder")
-        box.border_title = t("main.reply")
-        yield box
+        """Nothing yet: until the editor is attached the composer draws the empty box itself (``-standin``).
+
+        The box looks like the blurred editor; drawing it with the composer's own border instead of a
+        stand-in widget saves the first frame a widget.
+        """
+        return iter(())
 
     def on_mount(self) -> None:
+        self.add_class("-standin")
+        self.border_title = t("main.reply")
         after_first_frame(self, self._attach_editor)
         if not self.ctx.extras.get(_WARNED_KEY):
             self.ctx.extras[_WARNED_KEY] = True
@@ -126,8 +131,9 @@ class Composer(Vertical):
         prompt.display = False
         lint_line = Static("", id="composer-lint", markup=False)
         lint_line.display = False
+        self.remove_class("-standin")
+        self.border_title = None
         await self.mount(area, prompt, lint_line)
-        await self.query_one("#reply-placeholder").remove()
         self._area = area
         text, self._pending_text = self._pending_text, ""
         if text:
