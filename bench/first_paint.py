@@ -70,11 +70,12 @@ def time_to_marker(argv: list[str], marker: bytes, timeout: float = 60.0) -> tup
 def first_order_no(db: str) -> str:
     sys.path.insert(0, str(ROOT))
     from workbench.context import open_context
-    from workbench.services import cases
+    from workbench.services import startup
 
-    ctx = open_context(db=db, agent="a-lina")
-    first = cases.queue(ctx)[0]
-    view = cases.load(ctx, first["id"], with_kb=False)
+    # The same definition of the first screen the app uses: cases with a due follow-up rank first,
+    # and which ones are due changes with the time of day.
+    view = startup.first_screen(open_context(db=db, agent="a-lina")).queue.first
+    assert view is not None, "the benchmark agent has an empty queue"
     return next(o["order_no"] for o in view.orders if o["id"] == (view.case["order_id"] or view.orders[0]["id"]))
 
 
