@@ -146,14 +146,14 @@ async def test_orders_list_highlights_the_case_order_and_loads_another_on_move(d
         await settle(pilot)
         titles = [row[0] for row in demo_ctx.store.query(
             "SELECT title FROM order_items WHERE order_id = ? ORDER BY rowid LIMIT 6", (ids[other],))]
-        items_text = main.query_one("#items", Static).render().plain
+        items_text = main.query_one("#timeline", Static).render().plain
         assert titles and all(title[:10] in items_text for title in titles)
         assert main.view.case["order_id"] != ids[other]  # the case keeps its own order
         orders.highlighted = ids.index(view.case["order_id"])  # back to the case's order
         await settle(pilot)
         titles = [row[0] for row in demo_ctx.store.query(
             "SELECT title FROM order_items WHERE order_id = ? ORDER BY rowid LIMIT 6", (view.case["order_id"],))]
-        assert all(title[:10] in main.query_one("#items", Static).render().plain for title in titles)
+        assert all(title[:10] in main.query_one("#timeline", Static).render().plain for title in titles)
 
 
 async def test_hub_flag_shows_an_alert_above_the_transcript_only_on_that_case(demo_ctx: Context) -> None:

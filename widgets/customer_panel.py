@@ -117,8 +117,7 @@ class CustomerPanel(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static(orders_heading(), id="profile")
         yield OptionList(id="orders", compact=True, markup=False)
-        yield Static(section(t("main.timeline")), id="items")
-        yield ShipmentTimeline(id="timeline")
+        yield ShipmentTimeline(section(t("main.timeline")), id="timeline")
         suggestions = KbSuggestions(id="kb-suggestions")
         suggestions.border_title = t("main.kb")
         yield suggestions
@@ -188,8 +187,8 @@ class CustomerPanel(VerticalScroll):
         for item in items[:6]:
             text.append("· " + sanitize.one_line(item["title"], 30))
             text.append(f" ×{item['qty']} {format_fen(item['price_fen'])}\n", "dim")
-        self.query_one("#items", Static).update(with_section(text, t("main.timeline")))
-        self.query_one("#timeline", ShipmentTimeline).show(shipments, events, now, tz)
+        lead = with_section(text, t("main.timeline"))
+        self.query_one("#timeline", ShipmentTimeline).show(shipments, events, now, tz, lead=lead)
 
     @on(OptionList.OptionHighlighted, "#orders")
     def _order_highlighted(self, event: OptionList.OptionHighlighted) -> None:
