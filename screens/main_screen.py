@@ -273,7 +273,7 @@ class MainScreen(Screen[None]):
     def on_suggestions_loaded(self, message: SuggestionsLoaded) -> None:
         if self.view is not None and self.view.case["id"] == message.case_id:
             self.view.kb_hits = message.hits
-            self.query_one(KbSuggestions).show(message.hits)
+            self.query_one(CustomerPanel).show_suggestions(message.hits)
 
     def on_order_loaded(self, message: OrderLoaded) -> None:
         items, shipments, events = message.detail

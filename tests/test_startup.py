@@ -182,11 +182,14 @@ async def test_secondary_work_waits_until_the_first_frame_is_out(demo_ctx: Conte
         assert composer.has_class("-standin") and not main.query("#reply")
         assert composer.region.height == 5  # the box the editor will fill, not a collapsed border
         assert not [w for w in app.workers if w.group in ("kb", "notices")]
+        assert not main.query("#kb-suggestions")  # mounted when the suggestions arrive, not before
         assert not gc.isenabled()
         await main_ready(pilot)
         assert main.started and main.query("#reply") and gc.isenabled()
         assert composer.region.height == main.query_one("#reply").region.height == 5
         assert main.view.kb_hits and main.query_one("#kb-suggestions").get_option_at_index(0).id
+        panel = main.query_one("#customer")
+        assert [w.id for w in panel.children][-3:] == ["timeline", "kb-suggestions", "previous"]
 
 
 # ----- the reply editor, attached after the first frame -------------------------------------------

@@ -1,9 +1,10 @@
 """Customer 360: profile, compensation history, previous cases, orders → items, shipment, KB.
 
 Orders (≤ 50 per customer, loaded with LIMIT) are one line each in a compact OptionList under a fixed
-column header: three short columns need no table machinery, and the list class is already loaded for the
-KB suggestions, so the main screen's first paint pays for one list widget instead of two. Moving the
-highlight to another order asks the screen to load that order's items and shipment (``OrderChosen``).
+column header: three short columns need no table machinery, and the list class is the one the KB
+suggestions use. Moving the highlight to another order asks the screen to load that order's items and
+shipment (``OrderChosen``). The KB list itself is mounted when the first suggestions arrive, just after
+the first frame.
 """
 
 from __future__ import annotations
@@ -118,20 +119,17 @@ class CustomerPanel(VerticalScroll):
         yield Static(orders_heading(), id="profile")
         yield OptionList(id="orders", compact=True, markup=False)
         yield ShipmentTimeline(section(t("main.timeline")), id="timeline")
-        suggestions = KbSuggestions(id="kb-suggestions")
-        suggestions.border_title = t("main.kb")
-        yield suggestions
+        # The KB list (between the timeline and the previous cases) is mounted by show_suggestions.
         yield Static(section(t("main.previous_cases")), id="previous")
 
     def show(self, view: Any, now: datetime, tz: str) -> None:
         self._show_profile(view)
         self._show_orders(view, tz)
         self.show_order(view.items, view.shipments, view.events, now, tz)
-        suggestions = self.query_one("#kb-suggestions", KbSuggestions)
         if view.kb_hits:
-            suggestions.show(view.kb_hits)
-        else:
-            suggestions.show_loading()
+            self.show_suggestions(view.kb_hits)
+        elif self.query("#kb-suggestions"):
+            self.show_suggestions(None)  # the last case's articles must not stay up while ranking
         previous = Text()
         for case in view.previous_cases[:5]:
             previous.append(timefmt.short_local(case["opened_at"], tz, "%Y-%m-%d") + " ", "dim")
@@ -139,6 +137,24 @@ class CustomerPanel(VerticalScroll):
             previous.append(sanitize.one_line(case["subject"], 40) + "\n")
         body = literal(previous) if previous.plain else Content.styled(t("main.no_previous"), "dim")
         self.query_one("#previous", Static).update(section(t("main.previous_cases")) + "\n" + body)
+
+    def show_suggestions(self, hits: list[Any] | None) -> None:
+        """The case's KB suggestions, or "loading" for ``None``.
+
+        The list is mounted the first time it has something to show: the first case's suggestions are
+        ranked after the first frame, so an empty "loading" list would only cost that frame a widget.
+        """
+        found = self.query("#kb-suggestions")
+        if found:
+            suggestions = found.first(KbSuggestions)
+            if hits is None:
+                suggestions.show_loading()
+            else:
+                suggestions.show(hits)
+            return
+        suggestions = KbSuggestions(*KbSuggestions.options_for(hits), id="kb-suggestions")
+        suggestions.border_title = t("main.kb")
+        self.mount(suggestions, before=self.query_one("#previous"))
 
     def _show_profile(self, view: Any) -> None:
         customer = view.customer

@@ -29,18 +29,22 @@ class KbSuggestions(OptionList):
             self.article_id = article_id
             super().__init__()
 
-    def show(self, hits: list[Any]) -> None:
-        self.clear_options()
+    @staticmethod
+    def options_for(hits: list[Any] | None) -> list[Option]:
+        """One numbered line per article; a placeholder for ``None`` (still ranking) or no match."""
+        if hits is None:
+            return [Option(Text(t("common.loading"), style="dim"), disabled=True)]
         if not hits:
-            self.add_option(Option(Text(t("main.no_kb"), style="dim"), disabled=True))
-            return
-        for number, hit in enumerate(hits, start=1):
-            self.add_option(Option(Text(f"{number}. ") + Text(sanitize.one_line(hit.title, 60)), id=hit.id))
+            return [Option(Text(t("main.no_kb"), style="dim"), disabled=True)]
+        return [Option(Text(f"{number}. ") + Text(sanitize.one_line(hit.title, 60)), id=hit.id)
+                for number, hit in enumerate(hits, start=1)]
+
+    def show(self, hits: list[Any]) -> None:
+        self.set_options(self.options_for(hits))
 
     def show_loading(self) -> None:
         """Placeholder while the suggestions worker ranks articles for the new case."""
-        self.clear_options()
-        self.add_option(Option(Text(t("common.loading"), style="dim"), disabled=True))
+        self.set_options(self.options_for(None))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
