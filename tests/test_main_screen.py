@@ -173,3 +173,24 @@ async def test_hub_flag_shows_an_alert_above_the_transcript_only_on_that_case(de
         main.select_case(plain)
         await settle(pilot)
         assert not main.query_one("#alerts").display
+
+
+async def test_kb_list_shows_loading_while_ranking_and_says_when_nothing_matches(demo_ctx: Context) -> None:
+    from workbench.i18n import t
+
+    app = make_app(demo_ctx)
+    async with app.run_test(size=(120, 40)) as pilot:
+        main = await main_ready(pilot)
+        panel = main.query_one("#customer")
+        suggestions = main.query_one("#kb-suggestions", OptionList)
+        shown = main.view.kb_hits
+        assert shown and suggestions.get_option_at_index(0).id == shown[0].id
+        main.view.kb_hits = []
+        panel.show(main.view, demo_ctx.clock.now(), demo_ctx.tz)  # a case shown before its articles
+        await pilot.pause()
+        first = suggestions.get_option_at_index(0)
+        assert suggestions.option_count == 1 and first.disabled and str(first.prompt) == t("common.loading")
+        panel.show_suggestions([])
+        await pilot.pause()
+        assert str(suggestions.get_option_at_index(0).prompt) == t("main.no_kb")
+        assert len(main.query("#kb-suggestions")) == 1  # reused, never mounted twice
