@@ -194,3 +194,42 @@ async def test_kb_list_shows_loading_while_ranking_and_says_when_nothing_matches
         await pilot.pause()
         assert str(suggestions.get_option_at_index(0).prompt) == t("main.no_kb")
         assert len(main.query("#kb-suggestions")) == 1  # reused, never mounted twice
+
+
+async def _resolve_options_fit(demo_ctx: Context, size: tuple[int, int]) -> None:
+    from playbooks import progress
+
+    app = make_app(demo_ctx)
+    async with app.run_test(size=size) as pilot:
+        main = await main_ready(pilot)
+        case_id = main.view.case["id"]
+        progress.skip(demo_ctx, case_id, "已共情")
+        progress.skip(demo_ctx, case_id, "已核实")
+        main.reload_case()
+        await settle(pilot)
+        options = main.query_one("#stepper-extra", Static)
+        assert options.display and "1" in options.render().plain
+        needed = options.get_content_height(options.size, app.size, options.content_size.width)
+        # Every option and its promised time is on screen, not cut by the block's height.
+        assert needed >= 3 and options.content_size.height >= needed
+
+
+async def test_resolve_options_fit_in_full_at_120x40(demo_ctx: Context) -> None:
+    await _resolve_options_fit(demo_ctx, (120, 40))
+
+
+async def test_resolve_options_fit_in_full_at_80x24(demo_ctx: Context) -> None:
+    await _resolve_options_fit(demo_ctx, (80, 24))
+
+
+async def test_header_rewords_when_the_terminal_narrows(demo_ctx: Context) -> None:
+    app = make_app(demo_ctx)
+    async with app.run_test(size=(120, 40)) as pilot:
+        main = await main_ready(pilot)
+        header = main.query_one("#status", Static)
+        wide = header.render().plain
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        narrow = header.render().plain
+        assert narrow != wide and len(narrow) < len(wide)
+        assert narrow.split("│")[0].strip() == wide.split("│")[0].split("·")[0].strip()  # name and tier stay

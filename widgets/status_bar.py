@@ -8,6 +8,7 @@ alarms (SLA breaches, overdue follow-ups) on screen.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from rich.text import Text
 from textual.widgets import Static
@@ -27,8 +28,19 @@ class StatusBar(Static):
     StatusBar { height: 1; background: $panel; color: $text; padding: 0 1; }
     """
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._shown: tuple[HeaderStatus, datetime, str] | None = None
+        self._compact: bool | None = None
+
+    def on_resize(self) -> None:
+        """A terminal resized across the compact width gets the other wording now, not at the next refresh."""
+        if self._shown is not None and (self.app.size.width < COMPACT_BELOW) != self._compact:
+            self.show(*self._shown)
+
     def show(self, status: HeaderStatus, now: datetime, tz: str) -> None:
         compact = self.app.size.width < COMPACT_BELOW
+        self._shown, self._compact = (status, now, tz), compact
         sep = (" │ ", "dim") if compact else ("  │  ", "dim")
         suffix = "_short" if compact else ""
         agent = status.agent
