@@ -320,6 +320,18 @@ class MainScreen(Screen[None]):
         modal = FollowUpModal(self.ctx, event.case_id, kind=event.kind, when=event.when, note=event.note)
         self.app.push_screen(modal, event.on_done)
 
+    @on(Stepper.AskReason)
+    def _stepper_reason(self, event: Stepper.AskReason) -> None:
+        from screens.skip_reason_modal import SkipReasonModal
+
+        self.app.push_screen(SkipReasonModal(self.ctx, event.prompt), event.on_done)
+
+    @on(Stepper.ChoosePlaybook)
+    def _stepper_playbook(self, event: Stepper.ChoosePlaybook) -> None:
+        from screens.playbook_switch_modal import PlaybookSwitchModal
+
+        self.app.push_screen(PlaybookSwitchModal(self.ctx, event.current_id), event.on_done)
+
     @on(Composer.Submitted)
     def _reply_submitted(self, event: Composer.Submitted) -> None:
         if self.view is not None:

@@ -1,8 +1,10 @@
 """DESIGN.md section 5: the headless core never loads the UI or network stacks; screens/widgets never
-import adapters. Checked in fresh subprocesses through sys.modules, so indirect imports count too."""
+import adapters; widgets never import screens. Checked in fresh subprocesses through sys.modules, so
+indirect imports count too, and in the source, so imports inside functions count as well."""
 
 from __future__ import annotations
 
+import ast
 import json
 import pkgutil
 import subprocess
@@ -63,3 +65,35 @@ def test_layering_check_catches_a_violation(tmp_path: Path) -> None:
     """The check itself can fail: a module importing textual is reported."""
     loaded = _loaded_after_import(["textual.app"])["loaded"]
     assert "textual" in {m.split(".")[0] for m in _offenders(loaded, ("textual",))}
+
+
+def _imported_packages(path: Path) -> set[str]:
+    """Top-level packages a source file imports anywhere in it (module level or inside functions)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+@pytest.mark.parametrize(("package", "forbidden"), [
+    ("widgets", {"screens", "adapters"}),
+    ("screens", {"adapters"}),
+    ("workbench", {"screens", "widgets", "adapters"}),
+])
+def test_no_forbidden_import_even_inside_functions(package: str, forbidden: set[str]) -> None:
+    exempt = {"app.py", "cli.py", "__main__.py"} if package == "workbench" else set()
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(_imported_packages(path) & forbidden)
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if not (path.parent == ROOT / package and path.name in exempt) and _imported_packages(path) & forbidden
+    }
+    assert offenders == {}
+
+
+def test_source_check_sees_an_import_inside_a_function(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text("def f():\n    from screens.x import Y\n    return Y\n", "utf-8")
+    assert _imported_packages(sample) == {"screens"}

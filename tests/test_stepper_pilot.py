@@ -58,6 +58,14 @@ class Host(App[None]):
         self.push_screen(CompensationModal(self.ctx, message.case_id, action=message.action,
                                            amount_fen=message.amount_fen), message.on_done)
 
+    def on_stepper_ask_reason(self, message: Stepper.AskReason) -> None:
+        self.push_screen(SkipReasonModal(self.ctx, message.prompt), message.on_done)
+
+    def on_stepper_choose_playbook(self, message: Stepper.ChoosePlaybook) -> None:
+        from screens.playbook_switch_modal import PlaybookSwitchModal
+
+        self.push_screen(PlaybookSwitchModal(self.ctx, message.current_id), message.on_done)
+
     def on_stepper_open_follow_up(self, message: Stepper.OpenFollowUp) -> None:
         from screens.followup_modal import FollowUpModal
 

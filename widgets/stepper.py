@@ -6,9 +6,10 @@ it has focus. Every change goes through :mod:`playbooks.progress` in a thread wo
 with its outbox entry), so a slow disk or a sync holding the lock never freezes the keyboard.
 
 Messages: :class:`Stepper.InsertPhrase` (the main screen forwards it to the composer),
-:class:`Stepper.StageChanged` (the case row changed; reload it), and :class:`Stepper.OpenCompensation` /
-:class:`Stepper.OpenFollowUp`, which ask the host screen to open those flows: widgets never import
-screens, so the screen that owns the modals opens them and hands the result to ``on_done``.
+:class:`Stepper.StageChanged` (the case row changed; reload it), and :class:`Stepper.OpenCompensation`,
+:class:`Stepper.OpenFollowUp`, :class:`Stepper.AskReason` and :class:`Stepper.ChoosePlaybook`, which ask
+the host screen to open those modals: widgets never import screens, so the screen that owns the modals
+opens them and hands the result to ``on_done``.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ _OPS: dict[str, Callable[..., Progress]] = {
     "switch": progress.switch_playbook, "close": progress.close_case,
 }
 FlowDone = Callable[[dict[str, Any] | None], None]
+Answer = Callable[[str | None], None]
 
 
 class Stepper(Vertical, can_focus=True):
@@ -94,6 +96,21 @@ class Stepper(Vertical, can_focus=True):
 
         def __init__(self, case_id: str, kind: str, when: str, note: str, on_done: FlowDone) -> None:
             self.case_id, self.kind, self.when, self.note, self.on_done = case_id, kind, when, note, on_done
+            super().__init__()
+
+    class AskReason(Message):
+        """Ask the agent why (a skipped stage, open checklist items, an early close); ``on_done`` gets
+        the reason, or None when the agent cancelled."""
+
+        def __init__(self, prompt: str, on_done: Answer) -> None:
+            self.prompt, self.on_done = prompt, on_done
+            super().__init__()
+
+    class ChoosePlaybook(Message):
+        """Let the agent pick another playbook for the case; ``on_done`` gets its id, or None."""
+
+        def __init__(self, current_id: str, on_done: Answer) -> None:
+            self.current_id, self.on_done = current_id, on_done
             super().__init__()
 
     class _Saved(Message):
@@ -269,13 +286,12 @@ class Stepper(Vertical, can_focus=True):
 
     def _ask_reason(self, prompt: str, op: str, notice: str = "") -> None:
         """Ask why (skip, open items, early close), then run ``op`` with the reason; Esc changes nothing."""
-        from screens.skip_reason_modal import SkipReasonModal
 
         def done(reason: str | None) -> None:
             if reason:
                 self.save(op, notice=notice, reason=reason)
 
-        self.app.push_screen(SkipReasonModal(self.ctx, prompt), done)
+        self.post_message(self.AskReason(prompt, done))
 
     # ----- actions ------------------------------------------------------------------------------
     def _ready(self) -> bool:
@@ -328,7 +344,6 @@ class Stepper(Vertical, can_focus=True):
         if not self._ready():
             return
         assert self.progress is not None
-        from screens.playbook_switch_modal import PlaybookSwitchModal
 
         def done(playbook_id: str | None) -> None:
             if playbook_id and self.progress is not None and playbook_id != self.progress.playbook.id:
@@ -336,7 +351,7 @@ class Stepper(Vertical, can_focus=True):
                 title = target.title.get(self.ctx.lang) if target else playbook_id
                 self.save("switch", notice=t("playbook.switched", title=title), playbook_id=playbook_id)
 
-        self.app.push_screen(PlaybookSwitchModal(self.ctx, self.progress.playbook.id), done)
+        self.post_message(self.ChoosePlaybook(self.progress.playbook.id, done))
 
     def action_option(self, number: int) -> None:
         """Choose resolution option ``number``: money actions go through the host's compensation flow."""
