@@ -3,7 +3,7 @@
 Each run starts the program in a pseudo-terminal (120×40) and stops the clock when a marker that is
 only drawn after the data has arrived appears in the output: for the workbench, the order number of the
 first case in the queue (drawn by the customer 360 pane once the case is loaded); for the baseline, its
-one Static. Medians of N runs each, interleaved, reported as a ratio.
+one Static. Medians of N runs each, interleaved in a shuffled order per round, reported as a ratio.
 
 A third program, the main screen's layout in plain Textual with fixed text (bench/_layout_app.py),
 shows how much of the ratio Textual itself charges for a screen with these panes; the workbench's own
@@ -20,6 +20,7 @@ import fcntl
 import glob
 import os
 import pty
+import random
 import select
 import signal
 import struct
@@ -93,8 +94,9 @@ def main() -> None:
         ("workbench main screen", [sys.executable, "-m", "workbench", "--db", db, "--agent", "a-lina"], marker),
     ]
     runs: dict[str, list[tuple[float, float]]] = {name: [] for name, _, _ in programs}
+    order = random.Random(7)  # each round in a shuffled order: no program always runs after the same one
     for _ in range(RUNS):
-        for name, argv, expected in programs:
+        for name, argv, expected in order.sample(programs, len(programs)):
             runs[name].append(time_to_marker(argv, expected))
     wall = {name: [w for w, _ in values] for name, values in runs.items()}
     cpu = {name: [c for _, c in values] for name, values in runs.items()}
