@@ -35,6 +35,20 @@ def test_equality_repr_and_fields_follow_the_slots() -> None:
         hash(Point())  # mutable, so unhashable, as a dataclass with eq=True
 
 
+class Point3(Point):
+    __slots__ = ("z",)
+
+    def __init__(self, z: int = 0) -> None:
+        super().__init__()
+        self.z = z
+
+
+def test_a_sub_record_has_its_bases_fields_too() -> None:
+    assert Point3(4).fields() == ("x", "y", "z")
+    assert Point3(4) == Point3(4) and Point3(4) != Point3(5)
+    assert repr(Point3(4)) == "Point3(x=0, y=[], z=4)"
+
+
 def test_defaults_are_fresh_per_instance() -> None:
     first, second = BulkResult(), BulkResult()
     first.changed.append("fu-1")

@@ -22,8 +22,8 @@ class Record:
     __slots__: tuple[str, ...] = ()
 
     def fields(self) -> tuple[str, ...]:
-        """The field names, in declaration order."""
-        return type(self).__slots__
+        """The field names in declaration order, base classes' first."""
+        return tuple(name for cls in reversed(type(self).__mro__) for name in cls.__dict__.get("__slots__", ()))
 
     def as_dict(self) -> dict[str, Any]:
         """Field name → value (shallow: nested records and lists are the same objects)."""
