@@ -146,11 +146,7 @@ class CustomerPanel(VerticalScroll):
         """
         found = self.query("#kb-suggestions")
         if found:
-            suggestions = found.first(KbSuggestions)
-            if hits is None:
-                suggestions.show_loading()
-            else:
-                suggestions.show(hits)
+            found.first(KbSuggestions).show(hits)
             return
         suggestions = KbSuggestions(*KbSuggestions.options_for(hits), id="kb-suggestions")
         suggestions.border_title = t("main.kb")

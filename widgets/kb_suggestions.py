@@ -39,12 +39,9 @@ class KbSuggestions(OptionList):
         return [Option(Text(f"{number}. ") + Text(sanitize.one_line(hit.title, 60)), id=hit.id)
                 for number, hit in enumerate(hits, start=1)]
 
-    def show(self, hits: list[Any]) -> None:
+    def show(self, hits: list[Any] | None) -> None:
+        """The case's articles; ``None`` shows the placeholder while the worker ranks them."""
         self.set_options(self.options_for(hits))
-
-    def show_loading(self) -> None:
-        """Placeholder while the suggestions worker ranks articles for the new case."""
-        self.set_options(self.options_for(None))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
