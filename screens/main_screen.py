@@ -8,7 +8,6 @@ opened so the first paint does not pay for them.
 from __future__ import annotations
 
 import importlib
-from concurrent.futures import Future
 from typing import Any
 
 from textual import events, on, work
@@ -68,7 +67,7 @@ class MainScreen(Screen[None]):
         Binding("ctrl+l", "refresh", t("main.refresh"), id="main.refresh", show=False),
     ]
 
-    def __init__(self, ctx: Context, first: Future[startup.FirstScreen] | None = None) -> None:
+    def __init__(self, ctx: Context, first: startup.Pending | None = None) -> None:
         """``first`` is the queue/first case/header preload the CLI starts while the UI is imported."""
         super().__init__()
         self.ctx = ctx

@@ -1,13 +1,14 @@
 """What the main screen shows first (queue, first case, header figures), loaded in one go.
 
 The workbench opens on the agent's queue with its most urgent case already open. Loading that is a few
-indexed queries; starting them in a thread while the UI toolkit is still being imported means the first
-frame the agent sees is the complete one, not an empty frame followed by the data a moment later.
+indexed queries; starting them while the UI toolkit is still being imported means the first frame the
+agent sees is the complete one, not an empty frame followed by the data a moment later.
 The same function backs the main screen's queue worker, so there is one definition of "the first screen".
 
-Threads only overlap where SQLite releases the interpreter lock, and the importing UI thread holds it
-most of the time, so the main screen waits briefly for the preload before its first frame
-(:func:`wait_for`) instead of drawing an empty frame and the data a moment later.
+Where it can, :func:`preload` runs the queries in a forked child process (:mod:`workbench.forked`): a
+thread would compete with the importing UI thread for the interpreter lock, which cost that thread
+20–30 ms. Elsewhere it uses a thread. Either way the main screen waits briefly for the result before
+its first frame (:func:`wait_for`) instead of drawing an empty frame and the data a moment later.
 """
 
 # No ``from __future__ import annotations`` in this module: its NamedTuple fields would then be strings,
@@ -15,10 +16,11 @@ most of the time, so the main screen waits briefly for the preload before its fi
 
 import threading
 from concurrent.futures import Future
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
+from workbench import forked
 from workbench.context import Context
-from workbench.store import StoreError
+from workbench.store import Store, StoreError
 from workbench.services import cases
 from workbench.services.status import HeaderStatus, header_status
 
@@ -59,29 +61,50 @@ def first_screen(ctx: Context) -> FirstScreen:
     return FirstScreen(queue_data(ctx, with_first=True, limit=FIRST_PAGE), header_status(ctx))
 
 
-def wait_for(future: Future[FirstScreen] | None, timeout: float) -> FirstScreen | None:
+class Pending(Protocol):
+    """A preload in progress: a thread's Future or a forked child's :class:`~workbench.forked.ForkedCall`."""
+
+    def result(self, timeout: float | None = None) -> FirstScreen: ...
+
+    def cancel(self) -> bool: ...
+
+
+def wait_for(future: Pending | None, timeout: float) -> FirstScreen | None:
     """The preloaded first screen, waiting up to ``timeout`` seconds; None if absent, late or failed.
 
-    Called once, before the first frame: the UI thread stops competing for the interpreter while it
-    waits, so the last few queries finish at full speed. A failed preload returns None and the screen
-    loads again in its own worker, which reports the error the usual way.
+    Called once, before the first frame. A late preload is cancelled (a forked child is stopped) and
+    a failed one returns None: the screen then loads again in its own worker, which reports the error
+    the usual way. A programming error is raised, not hidden.
     """
     if future is None:
         return None
     try:
         return future.result(timeout=timeout)
     except TimeoutError:
+        future.cancel()
         return None
     except (StoreError, LookupError):
         return None
 
 
-def preload(ctx: Context) -> Future[FirstScreen]:
-    """Start :func:`first_screen` in a daemon thread; its errors surface from ``result()``.
+def preload(ctx: Context) -> Pending:
+    """Start :func:`first_screen` in a forked child where that is safe, else in a daemon thread.
 
-    The thread uses its own SQLite connection (the store keeps one per thread), so it never shares a
-    connection with the UI's workers.
+    The child opens its own SQLite connection; this process's connection is closed first, because an
+    SQLite connection must not be carried across a fork (it reopens on next use). The thread uses its
+    own connection too (the store keeps one per thread). Errors surface from ``result()``.
     """
+    if forked.can_fork() and ctx.store.path != ":memory:":
+        ctx.store.close()
+        return forked.call_forked(_first_screen_in_child, ctx)
+    return _in_thread(ctx)
+
+
+def _first_screen_in_child(ctx: Context) -> FirstScreen:
+    return first_screen(ctx.replace(store=Store(ctx.store.path), extras={}))
+
+
+def _in_thread(ctx: Context) -> Future[FirstScreen]:
     future: Future[FirstScreen] = Future()
 
     def run() -> None:

@@ -34,6 +34,14 @@ class StoreError(Exception):
         self.kind, self.path, self.detail, self.extra = kind, path, detail, extra
         super().__init__(f"{kind}: {path}: {detail}")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Picklable with its fields (the start-up preload hands errors back from a child process)."""
+        return (_store_error, (self.kind, self.path, self.detail, self.extra))
+
+
+def _store_error(kind: str, path: str, detail: str, extra: dict[str, Any]) -> StoreError:
+    return StoreError(kind, path, detail, **extra)
+
 
 def _configure(conn: sqlite3.Connection) -> None:
     conn.row_factory = sqlite3.Row
