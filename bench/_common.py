@@ -57,4 +57,5 @@ def env_for_bench() -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("TERM", "xterm-256color")
     env["WORKBENCH_CONFIG_DIR"] = str(OUT / "config")
+    env["WORKBENCH_CACHE_DIR"] = str(OUT / "cache")
     return env

@@ -26,6 +26,7 @@ def test_locate_prints_paths_and_honours_env(tmp_path: Path) -> None:
     paths = json.loads(result.stdout)
     assert paths["db_file"] == str(tmp_path / "x.db")
     assert paths["config_file"].endswith("config.toml")
+    assert paths["cache_dir"]  # the parsed styles kept between starts (widgets/style_cache)
 
 
 def test_corrupt_cache_is_reported_and_untouched(tmp_path: Path) -> None:

@@ -7,17 +7,21 @@ App constructor; the CLI and the tests build the App through the same :func:`cre
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Future
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 
+from widgets import style_cache
+from widgets.first_frame import after_first_frame
 from workbench import gcpause, i18n
 from workbench.context import Context
 from workbench.i18n import t, t_or
+
+if TYPE_CHECKING:
+    from workbench.services.startup import Pending
 
 
 class CaseChanged(Message):
@@ -61,7 +65,7 @@ class WorkbenchApp(App[None]):
     ]
 
     def __init__(self, ctx: Context, sources: Sequence[Any] = (), sync_runner: Any = None,
-                 blink: bool = True, first: Future[Any] | None = None) -> None:
+                 blink: bool = True, first: Pending | None = None) -> None:
         super().__init__()
         self.ctx = ctx
         self._first = first
@@ -70,6 +74,9 @@ class WorkbenchApp(App[None]):
         self.blink = blink
         self.title = t("common.app_title")
         self.source_errors: dict[str, str] = {}
+        # Parsed styles from the previous start (widgets.style_cache): about a tenth of the first frame.
+        self._style_file = ctx.paths.cache_dir / style_cache.FILE_NAME
+        self._styles_loaded = style_cache.load(self.stylesheet, self._style_file)
 
     def get_default_screen(self) -> Screen[Any]:
         """The main screen is the base of the stack: no blank default screen is drawn before it."""
@@ -82,6 +89,7 @@ class WorkbenchApp(App[None]):
         # The CLI pauses the garbage collector for start-up; the main screen resumes it after its first
         # frame, and this timer makes sure it is back on even if that frame never comes.
         self.set_timer(GC_RESUME_AFTER_S, gcpause.resume)
+        after_first_frame(self, self._save_styles)
         if self.ctx.settings.keys:
             self.set_keymap(dict(self.ctx.settings.keys))
         if self.sync_runner is not None:
@@ -91,6 +99,16 @@ class WorkbenchApp(App[None]):
             # First refresh shortly after the first paint, then on the source's own interval.
             self.set_timer(3, lambda source=source: self._refresh_source(source))
             self.set_interval(source.interval.total_seconds(), lambda source=source: self._refresh_source(source))
+
+    def _save_styles(self) -> None:
+        """Keep this start's parsed styles for the next one (only when something new was parsed)."""
+        self.run_worker(self._write_styles, thread=True, group="style-cache", exit_on_error=False)
+
+    def _write_styles(self) -> None:
+        try:
+            style_cache.save(self.stylesheet, self._style_file, self._styles_loaded)
+        except OSError as exc:  # an unwritable cache dir costs the next start some speed, nothing else
+            self.log.warning(f"styles not cached in {self._style_file}: {exc}")
 
     def on_unmount(self) -> None:
         if self.sync_runner is not None:
@@ -210,7 +228,7 @@ class WorkbenchApp(App[None]):
 
 
 def create_app(ctx: Context, sources: Sequence[Any] = (), sync_runner: Any = None,
-               blink: bool = True, first: Future[Any] | None = None) -> WorkbenchApp:
+               blink: bool = True, first: Pending | None = None) -> WorkbenchApp:
     """The App factory used by the CLI and the tests.
 
     ``first`` is the main screen's start-up data (:func:`workbench.services.startup.preload`) when the

@@ -17,7 +17,8 @@ APP_NAME = "shouhou-workbench"
 
 
 class Paths(NamedTuple):
-    """Resolved locations: config file, data dir (cache DB lives here), log dir, team playbooks dir."""
+    """Resolved locations: config file, data dir (cache DB lives here), log dir, team playbooks dir, and
+    the cache dir for files that only speed things up (deleting it loses nothing)."""
 
     config_file: Path
     config_dir: Path
@@ -26,6 +27,7 @@ class Paths(NamedTuple):
     log_dir: Path
     playbooks_dir: Path
     policy_file: Path
+    cache_dir: Path
 
     def as_dict(self) -> dict[str, str]:
         return {k: str(v) for k, v in self._asdict().items()}
@@ -36,6 +38,7 @@ def resolve(db: str | None = None, config: str | None = None) -> Paths:
     config_dir = Path(os.environ.get("WORKBENCH_CONFIG_DIR") or platformdirs.user_config_dir(APP_NAME))
     data_dir = Path(os.environ.get("WORKBENCH_DATA_DIR") or platformdirs.user_data_dir(APP_NAME))
     log_dir = Path(os.environ.get("WORKBENCH_LOG_DIR") or platformdirs.user_log_dir(APP_NAME))
+    cache_dir = Path(os.environ.get("WORKBENCH_CACHE_DIR") or platformdirs.user_cache_dir(APP_NAME))
     config_file = Path(config or os.environ.get("WORKBENCH_CONFIG") or config_dir / "config.toml")
     db_file = Path(db or os.environ.get("WORKBENCH_DB") or data_dir / "workbench.db")
     return Paths(
@@ -46,4 +49,5 @@ def resolve(db: str | None = None, config: str | None = None) -> Paths:
         log_dir=log_dir,
         playbooks_dir=config_dir / "playbooks",
         policy_file=config_dir / "policy.toml",
+        cache_dir=cache_dir,
     )
