@@ -148,3 +148,9 @@ def test_a_failed_forked_preload_leaves_the_loading_to_the_screen(
         demo_ctx: Context, single_threaded: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(startup, "first_screen", lambda ctx: _raise_store_error())
     assert startup.wait_for(startup.preload(demo_ctx), 10) is None
+
+
+def test_a_preload_child_that_died_leaves_the_loading_to_the_screen(
+        demo_ctx: Context, single_threaded: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(startup, "first_screen", lambda ctx: _exit_silently())
+    assert startup.wait_for(startup.preload(demo_ctx), 10) is None

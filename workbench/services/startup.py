@@ -74,7 +74,8 @@ def wait_for(future: Pending | None, timeout: float) -> FirstScreen | None:
 
     Called once, before the first frame. A late preload is cancelled (a forked child is stopped) and
     a failed one returns None: the screen then loads again in its own worker, which reports the error
-    the usual way. A programming error is raised, not hidden.
+    the usual way. That includes a forked child that died without a result. A programming error
+    raised by the preload itself is raised here, not hidden.
     """
     if future is None:
         return None
@@ -83,7 +84,7 @@ def wait_for(future: Pending | None, timeout: float) -> FirstScreen | None:
     except TimeoutError:
         future.cancel()
         return None
-    except (StoreError, LookupError):
+    except (StoreError, LookupError, forked.ForkedError):
         return None
 
 
