@@ -216,13 +216,13 @@ class HandoffScreen(Screen[None]):
         if self.items is None or self.busy:
             return
         self.busy = True
-        self._handoff(self.agent_id, target, self.query_one("#ho-note", Input).value, self.items)
+        self._handoff(self.agent_id, target, self.query_one("#ho-note", Input).value)
 
     @work(thread=True, exclusive=True, group="ho-go")
-    def _handoff(self, source: str, target: str, note: str, items: handoff.OpenItems) -> None:
+    def _handoff(self, source: str, target: str, note: str) -> None:
         try:
-            result = handoff.reassign_all(self.ctx, source, target, followup_ids=items.followup_ids(),
-                                          case_ids=items.case_ids(), note=note)
+            # Everything open when the hand-off runs, not only the rows listed (each list stops at LIMIT).
+            result = handoff.reassign_all(self.ctx, source, target, note=note)
         except (FollowUpError, StoreError) as exc:
             self.post_message(HandedOff(None, str(exc)))
             return

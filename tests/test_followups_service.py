@@ -405,6 +405,24 @@ def test_handoff_counts_are_true_totals_when_the_lists_are_cut(fctx: Context, cl
     assert not any(whole.truncated(s) for s in ("followups", "promised", "approvals", "sla_risk"))
 
 
+def test_handoff_moves_what_the_lists_do_not_show(fctx: Context, clock: FrozenClock,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    seed_more_than_a_page(fctx, clock)
+    monkeypatch.setattr(handoff, "LIMIT", 2)  # the screen lists two of each kind
+    listed = handoff.open_items(fctx, "a-lina")
+    assert listed.truncated("followups") and listed.truncated("sla_risk")
+    late = followups.schedule(fctx, "c-1", "call_back", when="+1h")  # came in after the screen loaded
+    result = handoff.reassign_all(fctx, "a-lina", "a-wangqiang")
+    assert len(result.followups.changed) == 5 + 1 + 1
+    assert late["id"] in result.followups.changed
+    assert sorted(result.cases) == ["c-1", "c-4", "c-5"]
+    left = handoff.open_items(fctx, "a-lina")
+    assert {k: left.counts[k] for k in ("followups", "promised", "approvals", "sla_risk")} == {
+        "followups": 0, "promised": 0, "approvals": 3, "sla_risk": 0}  # requests stay the requester's
+    assert fctx.store.scalar("SELECT count(*) FROM follow_ups WHERE owner_id = 'a-wangqiang'") == 7
+    assert fctx.store.scalar("SELECT count(*) FROM outbox WHERE entity = 'follow_ups'") >= 7
+
+
 def test_handoff_needs_the_agent_or_a_lead(fctx: Context) -> None:
     fctx.agent_id = "a-chenjie"
     with pytest.raises(FollowUpError) as info:

@@ -382,7 +382,13 @@ async def test_handoff_says_how_many_there_are_when_the_lists_are_cut(fctx: Cont
         assert screen.query_one("#ho-followups", DataTable).row_count == 2
         counts = plain(screen.query_one("#ho-counts", Static))
         assert "跟进 5 条（逾期 5 条）" in counts and "待审批补偿 3 笔" in counts and "SLA 快超时 3 单" in counts
-        assert "每类最多显示 2 项" in counts
+        assert "每类最多列出 2 项" in counts and "没列出来的也一起交出去" in counts
+        screen.query_one("#ho-target", Select).value = "a-wangqiang"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        done = [n.message for n in app._notifications][-1]
+        assert done == "已交接：跟进 6 条，工单 3 个。"  # all of them, not the two listed of each
+        assert plain(screen.query_one("#ho-counts", Static)).startswith("跟进 0 条")
 
 
 def test_trigger_plan_preview_uses_the_catalog_brackets(fctx: Context) -> None:
