@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 
-from widgets import style_cache
+from widgets import style_cache, wide_chars
 from widgets.first_frame import after_first_frame
 from workbench import gcpause, i18n
 from workbench.context import Context
@@ -235,4 +235,5 @@ def create_app(ctx: Context, sources: Sequence[Any] = (), sync_runner: Any = Non
     caller began loading it early; without it the main screen loads it in its own worker.
     """
     i18n.set_language(ctx.lang)
+    wide_chars.install()  # Chinese text over the edge of a pane stays whole (widgets/wide_chars.py)
     return WorkbenchApp(ctx, sources=sources, sync_runner=sync_runner, blink=blink, first=first)
