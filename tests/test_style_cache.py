@@ -59,8 +59,15 @@ async def test_the_second_start_parses_no_styles_and_draws_the_same_screen(
     assert second_screen == first_screen
 
 
-def _parsed(css: str) -> Stylesheet:
-    sheet = Stylesheet(variables={"primary": "#004578"})
+THEME = {"primary": "#004578"}
+CSS = "#queue { width: 28; color: $primary; }\n.-urgent { text-style: bold; }"
+
+
+def _parsed(css: str, cached_in: Path | None = None) -> Stylesheet:
+    """A stylesheet with ``css`` parsed (after filling its cache from ``cached_in`` if given)."""
+    sheet = Stylesheet(variables=THEME)
+    if cached_in is not None:
+        style_cache.load(sheet, cached_in)
     sheet.add_source(css, read_from=("test.tcss", ""))
     sheet.parse()
     return sheet
@@ -68,20 +75,13 @@ def _parsed(css: str) -> Stylesheet:
 
 def test_rules_come_back_equal_and_changed_css_misses(tmp_path: Path) -> None:
     path = tmp_path / "styles.pickle"
-    original = _parsed("#queue { width: 28; color: $primary; }\n.-urgent { text-style: bold; }")
+    original = _parsed(CSS)
     assert style_cache.save(original, path, loaded=set())
-    fresh = Stylesheet(variables={"primary": "#004578"})
-    keys = style_cache.load(fresh, path)
-    assert len(keys) == 1
-    fresh.add_source("#queue { width: 28; color: $primary; }\n.-urgent { text-style: bold; }",
-                     read_from=("test.tcss", ""))
-    fresh.parse()
+    assert len(style_cache.load(Stylesheet(variables=THEME), path)) == 1
+    fresh = _parsed(CSS, cached_in=path)
     assert [(r.selector_set, r.styles.get_rules()) for r in fresh.rules] == \
         [(r.selector_set, r.styles.get_rules()) for r in original.rules]
-    edited = Stylesheet(variables={"primary": "#004578"})
-    style_cache.load(edited, path)
-    edited.add_source("#queue { width: 30; }", read_from=("test.tcss", ""))
-    edited.parse()
+    edited = _parsed("#queue { width: 30; }", cached_in=path)
     assert edited.rules[0].styles.width.value == 30  # the edited text is parsed, not the cached rules
 
 
@@ -89,7 +89,7 @@ def test_nothing_new_means_nothing_written(tmp_path: Path) -> None:
     path = tmp_path / "styles.pickle"
     sheet = _parsed("#a { width: 1; }")
     assert style_cache.save(sheet, path, loaded=set())
-    again = Stylesheet(variables={"primary": "#004578"})
+    again = Stylesheet(variables=THEME)
     loaded = style_cache.load(again, path)
     assert not style_cache.save(again, path, loaded)
 
@@ -106,12 +106,12 @@ def test_a_damaged_file_is_ignored_and_replaced(tmp_path: Path, damage: bytes) -
     path = tmp_path / "styles.pickle"
     path.write_bytes(damage)
     path.chmod(0o600)
-    sheet = Stylesheet(variables={"primary": "#004578"})
+    sheet = Stylesheet(variables=THEME)
     assert style_cache.load(sheet, path) == set()
     sheet.add_source("#a { width: 1; }", read_from=("t", ""))
     sheet.parse()
     assert style_cache.save(sheet, path, loaded=set())
-    assert style_cache.load(Stylesheet(variables={"primary": "#004578"}), path)
+    assert style_cache.load(Stylesheet(variables=THEME), path)
 
 
 @pytest.mark.skipif(not hasattr(os, "getuid"), reason="file ownership is a POSIX notion")
@@ -119,7 +119,7 @@ def test_a_file_others_can_write_is_not_unpickled(tmp_path: Path) -> None:
     path = tmp_path / "styles.pickle"
     style_cache.save(_parsed("#a { width: 1; }"), path, loaded=set())
     path.chmod(0o666)
-    assert style_cache.load(Stylesheet(variables={"primary": "#004578"}), path) == set()
+    assert style_cache.load(Stylesheet(variables=THEME), path) == set()
 
 
 async def test_an_unwritable_cache_dir_costs_speed_not_the_shift(demo_ctx: Context) -> None:
