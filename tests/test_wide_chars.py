@@ -57,6 +57,34 @@ async def test_a_notification_over_the_edge_keeps_every_character(patched: None,
         assert not any(MESSAGE[:12] in line for line in _lines(app))
 
 
+def _partial_update_text(app: App[Any], pane: str) -> str:
+    """What Textual writes to the terminal when only ``pane`` (under the notification) changed."""
+    import re
+
+    from rich.console import Console
+
+    compositor = app.screen._compositor
+    region = compositor.visible_widgets[app.query_one(pane)][0].intersection(compositor.size.region)
+    compositor._dirty_regions.add(region)
+    update = compositor.render_partial_update()
+    assert update is not None
+    console = Console(width=80, force_terminal=True, color_system=None)
+    return re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "|", update.render_segments(console))
+
+
+async def test_a_pane_redrawn_under_the_notification_does_not_break_it(patched: None,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    app = TwoPanes()
+    async with app.run_test(size=(80, 12), notifications=True) as pilot:
+        await pilot.pause()
+        app.notify(MESSAGE, timeout=30)
+        await pilot.pause(0.6)
+        assert MESSAGE[:12] in _partial_update_text(app, "#left")  # written whole, over both panes
+        assert "组长" not in _partial_update_text(app, "#right")  # covered by the toast: nothing to redo
+        monkeypatch.setattr(Compositor, "_render_chops", ORIGINAL)
+        assert MESSAGE[:12] not in _partial_update_text(app, "#left")
+
+
 async def test_the_workbench_draws_exactly_as_textual_where_nothing_floats(demo_ctx: Context,
                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     app = create_app(demo_ctx, blink=False)
