@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import OptionList, Static
 
 from widgets.queue_list import QueueList
@@ -196,7 +197,12 @@ async def test_kb_list_shows_loading_while_ranking_and_says_when_nothing_matches
         assert len(main.query("#kb-suggestions")) == 1  # reused, never mounted twice
 
 
-async def _resolve_options_fit(demo_ctx: Context, size: tuple[int, int]) -> None:
+def _needed(block: Static) -> int:
+    """Lines ``block`` needs for all of its text at its current width."""
+    return block.get_content_height(block.size, block.app.size, block.content_size.width)
+
+
+async def _resolve_options_fit(demo_ctx: Context, size: tuple[int, int], focused: bool = False) -> None:
     from playbooks import progress
 
     app = make_app(demo_ctx)
@@ -207,6 +213,9 @@ async def _resolve_options_fit(demo_ctx: Context, size: tuple[int, int]) -> None
         progress.skip(demo_ctx, case_id, "已核实")
         main.reload_case()
         await settle(pilot)
+        if focused:
+            await pilot.press("ctrl+t")
+            await settle(pilot)
         options = main.query_one("#stepper-extra", Static)
         assert options.display and "1" in options.render().plain
         needed = options.get_content_height(options.size, app.size, options.content_size.width)
@@ -220,6 +229,26 @@ async def test_resolve_options_fit_in_full_at_120x40(demo_ctx: Context) -> None:
 
 async def test_resolve_options_fit_in_full_at_80x24(demo_ctx: Context) -> None:
     await _resolve_options_fit(demo_ctx, (80, 24))
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
+async def test_resolve_options_still_fit_with_the_stepper_focused(demo_ctx: Context, size: tuple[int, int]) -> None:
+    await _resolve_options_fit(demo_ctx, size, focused=True)
+
+
+async def test_focusing_the_stepper_shows_the_whole_phrasing_on_a_short_terminal(demo_ctx: Context) -> None:
+    app = make_app(demo_ctx)
+    async with app.run_test(size=(80, 24)) as pilot:
+        main = await main_ready(pilot)
+        say = main.query_one("#stepper-say", Static)
+        assert _needed(say) > say.content_size.height == 2  # a short terminal shows two lines of it
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        assert main.query_one("#stepper").has_focus
+        assert say.content_size.height == _needed(say) > 2
+        await pilot.press("escape")  # back to the queue: the conversation gets its room back
+        await settle(pilot)
+        assert say.content_size.height == 2
 
 
 async def test_header_rewords_when_the_terminal_narrows(demo_ctx: Context) -> None:
