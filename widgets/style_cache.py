@@ -3,7 +3,7 @@
 Why: at every start Textual parses the workbench's .tcss files and the default CSS of every widget on
 the first screen, 10–15 ms on the way to the first frame, and gets the same rules each time. Textual
 already keeps parsed rules in a per-stylesheet cache keyed by the CSS text and where it came from;
-:func:`load` fills that cache from the file :func:`save` wrote after the previous start.
+:func:`load` fills that cache from the file :func:`write` wrote after the previous start.
 
 Nothing stale can be used: the file is tied to the Textual and Python versions and to the theme's
 variables (their values are substituted while parsing), and every entry is keyed by the full CSS
@@ -74,7 +74,7 @@ def load(stylesheet: Any, path: Path) -> set[Any]:
     except FileNotFoundError:
         return set()
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
-        return set()  # unreadable or written by another version: parse as usual, save() replaces it
+        return set()  # unreadable or written by another version: parse as usual, write() replaces it
     entries = saved.get("entries")
     if not isinstance(entries, dict):
         return set()
@@ -83,22 +83,37 @@ def load(stylesheet: Any, path: Path) -> set[Any]:
     return set(entries)
 
 
-def save(stylesheet: Any, path: Path, loaded: set[Any]) -> bool:
-    """Write the stylesheet's parsed rules to ``path`` if it parsed anything ``load`` did not give it.
+def snapshot(stylesheet: Any, loaded: set[Any]) -> dict[str, Any] | None:
+    """What :func:`write` would keep: the parsed rules and their fingerprint; None if nothing is new
+    since ``load`` (then there is nothing to write).
 
-    Called once the first frame is out. Written to a temporary file and renamed, so a crash or a second
-    workbench starting at the same moment never reads half a file. Returns whether it wrote.
+    Called on the UI thread: reading Textual's parse cache reorders it (it is a least-recently-used
+    cache), so only the thread that parses may touch it. Pickling and writing can go to a worker.
     """
     cache = _parse_cache(stylesheet)
     if cache is None:
-        return False
+        return None
     entries = {key: cache[key] for key in list(cache.keys())}
     if not entries or set(entries) <= loaded:
-        return False
-    data = pickle.dumps({"fingerprint": _fingerprint(stylesheet), "entries": entries}, pickle.HIGHEST_PROTOCOL)
+        return None
+    return {"fingerprint": _fingerprint(stylesheet), "entries": entries}
+
+
+def write(saved: dict[str, Any], path: Path) -> None:
+    """Write a :func:`snapshot` to ``path``: to a temporary file, then renamed, so a crash or a second
+    workbench starting at the same moment never reads half a file. Raises OSError if it cannot."""
+    data = pickle.dumps(saved, pickle.HIGHEST_PROTOCOL)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     partial.write_bytes(data)
     os.chmod(partial, 0o600)
     os.replace(partial, path)
+
+
+def save(stylesheet: Any, path: Path, loaded: set[Any]) -> bool:
+    """:func:`snapshot` and :func:`write` in one go (for callers on the UI thread); whether it wrote."""
+    saved = snapshot(stylesheet, loaded)
+    if saved is None:
+        return False
+    write(saved, path)
     return True

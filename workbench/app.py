@@ -77,6 +77,7 @@ class WorkbenchApp(App[None]):
         # Parsed styles from the previous start (widgets.style_cache): about a tenth of the first frame.
         self._style_file = ctx.paths.cache_dir / style_cache.FILE_NAME
         self._styles_loaded = style_cache.load(self.stylesheet, self._style_file)
+        self._styles_kept = self._styles_loaded  # what the file holds; written again when more is parsed
 
     def get_default_screen(self) -> Screen[Any]:
         """The main screen is the base of the stack: no blank default screen is drawn before it."""
@@ -101,18 +102,36 @@ class WorkbenchApp(App[None]):
             self.set_interval(source.interval.total_seconds(), lambda source=source: self._refresh_source(source))
 
     def _save_styles(self) -> None:
-        """Keep this start's parsed styles for the next one (only when something new was parsed)."""
-        self.run_worker(self._write_styles, thread=True, group="style-cache", exit_on_error=False)
+        """Keep this start's parsed styles for the next one (only when something new was parsed).
 
-    def _write_styles(self) -> None:
+        The rules are taken here, on the UI thread (the only one that may touch Textual's parse cache);
+        pickling and writing them happens in a worker.
+        """
+        saved = self._styles_snapshot()
+        if saved is not None:
+            self.run_worker(lambda: self._write_styles(saved), thread=True, group="style-cache",
+                            exit_on_error=False)
+
+    def _styles_snapshot(self) -> dict[str, Any] | None:
+        saved = style_cache.snapshot(self.stylesheet, self._styles_kept)
+        if saved is not None:
+            self._styles_kept = self._styles_kept | set(saved["entries"])
+        return saved
+
+    def _write_styles(self, saved: dict[str, Any]) -> None:
         try:
-            style_cache.save(self.stylesheet, self._style_file, self._styles_loaded)
+            style_cache.write(saved, self._style_file)
         except OSError as exc:  # an unwritable cache dir costs the next start some speed, nothing else
             self.log.warning(f"styles not cached in {self._style_file}: {exc}")
 
     def on_unmount(self) -> None:
         if self.sync_runner is not None:
             self.sync_runner.stop()
+        # Styles parsed after the first frame (the reply editor, lists, screens opened during the shift)
+        # are kept too, written here at once: the app is closing, no worker would run.
+        saved = self._styles_snapshot()
+        if saved is not None:
+            self._write_styles(saved)
 
     # ----- navigation -------------------------------------------------------------------------
     @property
