@@ -31,15 +31,18 @@ def _top_order_no(db: Path) -> bytes:
 class Terminal:
     """One program in a 120×40 pseudo-terminal; ``until`` reads its output until some text appears."""
 
-    def __init__(self, argv: list[str], env: dict[str, str]) -> None:
+    def __init__(self, argv: list[str], env: dict[str, str], ignore_hangup: bool = False) -> None:
         import fcntl
         import pty
+        import signal
         import struct
         import termios
 
         self.pid, self.fd = pty.fork()
         if self.pid == 0:  # the child: becomes the workbench (fd 1 is the terminal; sys.stdout is pytest's)
             try:
+                if ignore_hangup:  # as under `make run`: make takes the SIGHUP and waits for its child
+                    signal.signal(signal.SIGHUP, signal.SIG_IGN)
                 fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
                 os.chdir(ROOT)
                 os.execvpe(argv[0], argv, env)
@@ -58,6 +61,15 @@ class Terminal:
                 except OSError:  # the program ended
                     break
         raise AssertionError(f"none of {texts} appeared; the screen ended with {self.output[-300:]!r}")
+
+    def close(self) -> None:
+        """Close the terminal window: the program's terminal is hung up."""
+        os.close(self.fd)
+
+    def cpu_seconds(self) -> float:
+        with open(f"/proc/{self.pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def send(self, keys: bytes) -> None:
         os.write(self.fd, keys)
@@ -85,10 +97,11 @@ class Terminal:
         return found
 
 
-def _start(db: Path, cache: Path) -> Terminal:
+def _start(db: Path, cache: Path, ignore_hangup: bool = False) -> Terminal:
     env = dict(os.environ, TERM="xterm-256color", WORKBENCH_CACHE_DIR=str(cache))
     env.pop("CI", None)  # Textual's headless detection must not kick in
-    return Terminal([sys.executable, "-m", "workbench", "--db", str(db), "--agent", "a-lina"], env)
+    return Terminal([sys.executable, "-m", "workbench", "--db", str(db), "--agent", "a-lina"], env,
+                    ignore_hangup)
 
 
 def test_opens_on_the_top_case_keeps_its_styles_and_quits_cleanly(demo_db: Path, tmp_path: Path) -> None:
@@ -105,3 +118,23 @@ def test_opens_on_the_top_case_keeps_its_styles_and_quits_cleanly(demo_db: Path,
         finally:
             term.send(b"\x11")  # Ctrl+Q
         assert term.wait() == 0
+
+
+def test_a_closed_terminal_ends_the_workbench_instead_of_spinning(demo_db: Path, tmp_path: Path) -> None:
+    """Closing the window under `make run` (no SIGHUP reaches the program) used to leave it reading
+    end-of-file in a loop at 100 % CPU, its UI thread stuck on the dead terminal's output queue; it now
+    notices within seconds and ends with 129 (128 + SIGHUP)."""
+    term = _start(demo_db, tmp_path / "cache", ignore_hangup=True)
+    term.until(_top_order_no(demo_db))
+    term.close()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        pid, status = os.waitpid(term.pid, os.WNOHANG)
+        if pid:
+            assert os.waitstatus_to_exitcode(status) == 129
+            return
+        time.sleep(0.2)
+    spent = term.cpu_seconds()
+    os.kill(term.pid, 9)
+    os.waitpid(term.pid, 0)
+    raise AssertionError(f"still running 15 s after its terminal closed ({spent:.1f} s of CPU used)")

@@ -6,6 +6,7 @@ App constructor; the CLI and the tests build the App through the same :func:`cre
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +17,7 @@ from textual.screen import Screen
 
 from widgets import style_cache, wide_chars
 from widgets.first_frame import after_first_frame
-from workbench import gcpause, i18n
+from workbench import gcpause, i18n, terminal
 from workbench.context import Context
 from workbench.i18n import t, t_or
 
@@ -33,6 +34,9 @@ class CaseChanged(Message):
 
 
 GC_RESUME_AFTER_S = 5.0
+HANGUP_CHECK_S = 2.0  # how often the terminal is checked for a hang-up (workbench/terminal.py)
+HANGUP_EXIT_CODE = 129  # 128 + SIGHUP: what a shell reports for a program ended by a hang-up
+HANGUP_GRACE_S = 3.0  # time for an orderly exit after a hang-up before the process simply ends
 
 SCREENS = {
     "followups": ("screens.followups_screen", "FollowUpsScreen", False),
@@ -91,6 +95,11 @@ class WorkbenchApp(App[None]):
         # frame, and this timer makes sure it is back on even if that frame never comes.
         self.set_timer(GC_RESUME_AFTER_S, gcpause.resume)
         after_first_frame(self, self._save_styles)
+        fd = None if self.is_headless else terminal.input_fd()
+        if fd is not None:
+            loop = asyncio.get_running_loop()
+            terminal.watch(fd, lambda: loop.call_soon_threadsafe(self._hung_up), every=HANGUP_CHECK_S,
+                           grace=HANGUP_GRACE_S, code=HANGUP_EXIT_CODE)
         if self.ctx.settings.keys:
             self.set_keymap(dict(self.ctx.settings.keys))
         if self.sync_runner is not None:
@@ -100,6 +109,11 @@ class WorkbenchApp(App[None]):
             # First refresh shortly after the first paint, then on the source's own interval.
             self.set_timer(3, lambda source=source: self._refresh_source(source))
             self.set_interval(source.interval.total_seconds(), lambda source=source: self._refresh_source(source))
+
+    def _hung_up(self) -> None:
+        """The terminal was closed under us: exit (the watch in workbench/terminal.py ends the process
+        if this cannot finish). Everything the agent saved is already committed."""
+        self.exit(return_code=HANGUP_EXIT_CODE)
 
     def _save_styles(self) -> None:
         """Keep this start's parsed styles for the next one (only when something new was parsed).

@@ -109,7 +109,7 @@ def run_app(args: argparse.Namespace) -> int:
             app.run()
     finally:
         gcpause.resume()
-    return 0
+    return app.return_code or 0
 
 
 def _sources(ctx: Context) -> list[Any]:
