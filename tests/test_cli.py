@@ -89,6 +89,8 @@ def test_first_run_with_an_agent_creates_the_demo_before_checking_the_agent(tmp_
         seen["agent"] = ctx.agent_id
 
         class _App:
+            return_code = None  # as a Textual App that ended normally
+
             def run(self) -> None:
                 seen["ran"] = "yes"
 
