@@ -2,7 +2,8 @@
 
 Shows the agent's open follow-ups, promised actions, compensation requests waiting for a lead, and
 cases whose SLA is about to run out (counting down every second from times already loaded: no query
-per tick). Ctrl+S moves all of it to the chosen colleague in one transaction
+per tick). Ctrl+S shows the totals for a last look, and Enter then moves all of it to the chosen
+colleague in one transaction
 (:func:`workbench.services.handoff.reassign_all`), leaving a hand-off note on every case moved.
 """
 
@@ -64,6 +65,7 @@ class HandoffScreen(Screen[None]):
         self.ctx = ctx
         self.agent_id = agent_id or ctx.agent_id
         self.items: handoff.OpenItems | None = None
+        self.agents: list[tuple[str, str, str]] = []  # (id, name, role) of the active agents
         self.busy = False
 
     def compose(self) -> ComposeResult:
@@ -118,6 +120,7 @@ class HandoffScreen(Screen[None]):
 
     @on(ItemsLoaded)
     def _loaded(self, message: ItemsLoaded) -> None:
+        self.agents = message.agents
         chooser = self.query_one("#ho-agent", Select)
         allowed = message.agents if message.is_lead else [a for a in message.agents if a[0] == self.ctx.agent_id]
         with self.prevent(Select.Changed):
@@ -215,8 +218,24 @@ class HandoffScreen(Screen[None]):
             return
         if self.items is None or self.busy:
             return
+        from screens.confirm_modal import ConfirmModal  # opened once per hand-off, not at start
+
+        counts, source = self.items.counts, self.items.agent
+        target_name = next((name for agent_id, name, _ in self.agents if agent_id == target), target)
+        question = t("followups.handoff_ui.confirm_question", source=source.get("name") or self.agent_id,
+                     target=target_name, followups=counts.get("followups", 0), promised=counts.get("promised", 0),
+                     approvals=counts.get("approvals", 0), sla_risk=counts.get("sla_risk", 0))
+        note = self.query_one("#ho-note", Input).value
+        self.app.push_screen(
+            ConfirmModal(t("followups.handoff_ui.confirm_title"), question, t("followups.handoff_ui.confirm_go")),
+            lambda confirmed: self._confirmed(bool(confirmed), self.agent_id, target, note))
+
+    def _confirmed(self, confirmed: bool, source: str, target: str, note: str) -> None:
+        """Everything moves only after the agent or lead has seen the totals and said yes."""
+        if not confirmed or self.busy:
+            return
         self.busy = True
-        self._handoff(self.agent_id, target, self.query_one("#ho-note", Input).value)
+        self._handoff(source, target, note)
 
     @work(thread=True, exclusive=True, group="ho-go")
     def _handoff(self, source: str, target: str, note: str) -> None:

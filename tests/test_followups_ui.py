@@ -343,6 +343,7 @@ async def test_hostile_notes_are_shown_literally(fctx: Context, shared_data: Pat
 
 
 async def test_handoff_moves_everything_to_a_colleague(fctx: Context) -> None:
+    from screens.confirm_modal import ConfirmModal
     from screens.handoff_screen import HandoffScreen
 
     seed_board(fctx)
@@ -353,7 +354,18 @@ async def test_handoff_moves_everything_to_a_colleague(fctx: Context) -> None:
         assert app.screen.query_one("#ho-followups", DataTable).row_count == 2
         assert app.screen.query_one("#ho-promised", DataTable).row_count == 1
         app.screen.query_one("#ho-target", Select).value = "a-chenjie"
+        await pilot.press("ctrl+s")  # first the totals, to be confirmed
+        await settle(pilot)
+        confirm = app.screen
+        assert isinstance(confirm, ConfirmModal)
+        question = plain(confirm.query_one("#confirm-question", Static))
+        assert question.startswith("把 李娜 手上没办完的全部交给 陈杰：跟进 2 条，答应顾客的事 1 件")
+        await pilot.press("escape")  # changed their mind: nothing moves
+        await settle(pilot)
+        assert app.screen.query_one("#ho-followups", DataTable).row_count == 2
         await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("enter")
         await settle(pilot)
         assert app.screen.query_one("#ho-followups", DataTable).row_count == 0
         done = [n.message for n in app._notifications][-1]
@@ -385,6 +397,10 @@ async def test_handoff_says_how_many_there_are_when_the_lists_are_cut(fctx: Cont
         assert "每类最多列出 2 项" in counts and "没列出来的也一起交出去" in counts
         screen.query_one("#ho-target", Select).value = "a-wangqiang"
         await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "跟进 5 条，答应顾客的事 1 件，待审批补偿 3 笔和 SLA 快到的 3 单" in plain(
+            app.screen.query_one("#confirm-question", Static))  # the totals, not the two listed
+        await pilot.press("enter")
         await settle(pilot)
         done = [n.message for n in app._notifications][-1]
         assert done == "已交接：跟进 6 条，工单 3 个。"  # all of them, not the two listed of each
