@@ -63,6 +63,15 @@ THEME = {"primary": "#004578"}
 CSS = "#queue { width: 28; color: $primary; }\n.-urgent { text-style: bold; }"
 
 
+def _save(sheet: Stylesheet, path: Path, loaded: set[Any]) -> bool:
+    """Snapshot and write, as the App does after its first frame; whether anything was written."""
+    saved = style_cache.snapshot(sheet, loaded)
+    if saved is None:
+        return False
+    style_cache.write(saved, path)
+    return True
+
+
 def _parsed(css: str, cached_in: Path | None = None) -> Stylesheet:
     """A stylesheet with ``css`` parsed (after filling its cache from ``cached_in`` if given)."""
     sheet = Stylesheet(variables=THEME)
@@ -76,7 +85,7 @@ def _parsed(css: str, cached_in: Path | None = None) -> Stylesheet:
 def test_rules_come_back_equal_and_changed_css_misses(tmp_path: Path) -> None:
     path = tmp_path / "styles.pickle"
     original = _parsed(CSS)
-    assert style_cache.save(original, path, loaded=set())
+    assert _save(original, path, loaded=set())
     assert len(style_cache.load(Stylesheet(variables=THEME), path)) == 1
     fresh = _parsed(CSS, cached_in=path)
     assert [(r.selector_set, r.styles.get_rules()) for r in fresh.rules] == \
@@ -88,15 +97,15 @@ def test_rules_come_back_equal_and_changed_css_misses(tmp_path: Path) -> None:
 def test_nothing_new_means_nothing_written(tmp_path: Path) -> None:
     path = tmp_path / "styles.pickle"
     sheet = _parsed("#a { width: 1; }")
-    assert style_cache.save(sheet, path, loaded=set())
+    assert _save(sheet, path, loaded=set())
     again = Stylesheet(variables=THEME)
     loaded = style_cache.load(again, path)
-    assert not style_cache.save(again, path, loaded)
+    assert not _save(again, path, loaded)
 
 
 def test_another_theme_does_not_reuse_rules(tmp_path: Path) -> None:
     path = tmp_path / "styles.pickle"
-    style_cache.save(_parsed("#a { color: $primary; }"), path, loaded=set())
+    _save(_parsed("#a { color: $primary; }"), path, loaded=set())
     other_theme = Stylesheet(variables={"primary": "#ff0000"})
     assert style_cache.load(other_theme, path) == set()
 
@@ -110,14 +119,14 @@ def test_a_damaged_file_is_ignored_and_replaced(tmp_path: Path, damage: bytes) -
     assert style_cache.load(sheet, path) == set()
     sheet.add_source("#a { width: 1; }", read_from=("t", ""))
     sheet.parse()
-    assert style_cache.save(sheet, path, loaded=set())
+    assert _save(sheet, path, loaded=set())
     assert style_cache.load(Stylesheet(variables=THEME), path)
 
 
 @pytest.mark.skipif(not hasattr(os, "getuid"), reason="file ownership is a POSIX notion")
 def test_a_file_others_can_write_is_not_unpickled(tmp_path: Path) -> None:
     path = tmp_path / "styles.pickle"
-    style_cache.save(_parsed("#a { width: 1; }"), path, loaded=set())
+    _save(_parsed("#a { width: 1; }"), path, loaded=set())
     path.chmod(0o666)
     assert style_cache.load(Stylesheet(variables=THEME), path) == set()
 

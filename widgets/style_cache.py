@@ -109,11 +109,3 @@ def write(saved: dict[str, Any], path: Path) -> None:
     os.chmod(partial, 0o600)
     os.replace(partial, path)
 
-
-def save(stylesheet: Any, path: Path, loaded: set[Any]) -> bool:
-    """:func:`snapshot` and :func:`write` in one go (for callers on the UI thread); whether it wrote."""
-    saved = snapshot(stylesheet, loaded)
-    if saved is None:
-        return False
-    write(saved, path)
-    return True
